@@ -1,0 +1,471 @@
+r"""``Network``: a deep feed-forward network over the math core.
+
+A thin object around :mod:`chainrule.backprop`: it owns the parameters
+(``W[l]`` of shape (n[l], n[l-1]), ``b[l]`` of shape (n[l], 1)), the
+activations, the loss and the regularisation settings, validates input, and
+delegates every formula to the core.
+
+>>> import numpy as np, chainrule
+>>> net = chainrule.Network([2, 3, 1], hidden="tanh", seed=0)
+>>> sorted(net.parameters)
+['W1', 'W2', 'b1', 'b2']
+>>> net.parameters["W1"].shape
+(3, 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chainrule import backprop
+from chainrule._typing import Array, Params
+from chainrule._validation import (
+    as_float_array,
+    check_dtype,
+    check_fraction,
+    check_layer_dims,
+    check_nonneg_float,
+)
+from chainrule.activations import Activation, get_activation
+from chainrule.backprop import Gradients, LayerCache
+from chainrule.initializers import initialize, resolve_rng
+from chainrule.losses import Loss, cost, get_loss
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from chainrule.training import History
+
+__all__ = ["Network"]
+
+_PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
+
+
+class Network:
+    """A fully connected feed-forward network, examples as columns.
+
+    Parameters
+    ----------
+    layer_dims : list of int
+        [n[0], n[1], ..., n[L]]: input size, hidden sizes, output size.
+    hidden : str or Activation, default="relu"
+        Activation of every hidden layer.
+    output : str or Activation, default="sigmoid"
+        Activation of the output layer.
+    loss : str or Loss, default="binary_crossentropy"
+        The per-example loss L (``"bce"``, ``"cce"`` and ``"mse"`` are accepted).
+    activations : list of str or Activation, optional
+        One activation per layer (length L); overrides ``hidden`` and ``output``.
+    init : str or list of str, default="auto"
+        Initialiser name (see :mod:`chainrule.initializers`), or one per layer.
+    seed : int or numpy.random.Generator, optional
+        Seeds the initial weights, and (unless :meth:`fit` gets its own seed)
+        the shuffling and dropout of training.  Same seed, same network.
+    dtype : {"float64", "float32"}, default="float64"
+        Every parameter, activation and gradient has this dtype.
+    l2 : float, default=0.0
+        λ of the L2 penalty: J = (1/m) Σ L + (λ/2m) Σₗ ‖W[l]‖².
+    dropout : float or list of float, default=0.0
+        Inverted-dropout *drop* rate of the hidden layers' outputs during
+        training (keep_prob = 1 − dropout); a list gives one per hidden layer.
+
+    Attributes
+    ----------
+    parameters : dict
+        The course's ``{"W1": ..., "b1": ..., ...}``.
+    activations : list of Activation
+    loss : Loss
+    """
+
+    def __init__(
+        self,
+        layer_dims: Sequence[int],
+        hidden: str | Activation = "relu",
+        output: str | Activation = "sigmoid",
+        loss: str | Loss = "binary_crossentropy",
+        *,
+        activations: Sequence[str | Activation] | None = None,
+        init: str | Sequence[str] = "auto",
+        seed: int | np.random.Generator | None = None,
+        dtype: Any = "float64",
+        l2: float = 0.0,
+        dropout: float | Sequence[float] = 0.0,
+    ) -> None:
+        self.layer_dims = check_layer_dims(layer_dims)
+        L = len(self.layer_dims) - 1
+        if activations is not None:
+            if isinstance(activations, (str, Activation)) or len(activations) != L:
+                raise ValueError(
+                    f"activations must list one activation per layer ({L}), got {activations!r}"
+                )
+            acts = [get_activation(a, f"activations[{i}]") for i, a in enumerate(activations)]
+        else:
+            acts = [get_activation(hidden, "hidden") for _ in range(L - 1)]
+            acts.append(get_activation(output, "output"))
+        self.activations: list[Activation] = acts
+        self.loss: Loss = get_loss(loss)
+        self._check_output_pairing()
+        self.dtype = check_dtype(dtype)
+        self.l2 = check_nonneg_float(l2, "l2")
+        self.dropout = self._check_dropout(dropout)
+        self._rng = resolve_rng(seed)
+        self.seed = seed if isinstance(seed, int) else None
+        self.init = init if isinstance(init, str) else list(init)
+        self.Ws, self.bs = initialize(
+            self.layer_dims, self.init, self._rng, self.dtype, [a.name for a in acts]
+        )
+        self.history: History | None = None
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def _check_output_pairing(self) -> None:
+        out, n_out = self.activations[-1], self.layer_dims[-1]
+        if out.name == "softmax" and n_out < 2:
+            raise ValueError("a softmax output needs at least 2 units (layer_dims[-1] >= 2)")
+        if self.loss.name != "squared_error" and out.name not in _PROBABILITY_OUTPUTS:
+            raise ValueError(
+                f"loss {self.loss.name!r} needs outputs in (0, 1): use output='sigmoid' or "
+                f"'softmax', got {out.name!r} (or use loss='squared_error')"
+            )
+        if self.loss.name == "categorical_crossentropy" and n_out < 2:
+            raise ValueError("categorical cross-entropy needs at least 2 output units")
+
+    def _check_dropout(self, dropout: float | Sequence[float]) -> list[float]:
+        n_hidden = len(self.layer_dims) - 2
+        if isinstance(dropout, (int, float)) and not isinstance(dropout, bool):
+            rates = [check_fraction(dropout, "dropout")] * n_hidden
+        else:
+            rates = [check_fraction(r, f"dropout[{i}]") for i, r in enumerate(dropout)]  # type: ignore[union-attr]
+            if len(rates) != n_hidden:
+                raise ValueError(
+                    f"dropout must be one rate or one per hidden layer ({n_hidden}), got {len(rates)}"
+                )
+        return rates
+
+    @property
+    def keep_probs(self) -> list[float]:
+        """keep_prob per layer (the output layer always 1.0)."""
+        return [1.0 - r for r in self.dropout] + [1.0]
+
+    @property
+    def L(self) -> int:
+        """Number of layers with parameters (the input layer is not counted)."""
+        return len(self.layer_dims) - 1
+
+    @property
+    def n_params(self) -> int:
+        """Total number of trainable numbers."""
+        return sum(W.size + b.size for W, b in zip(self.Ws, self.bs, strict=True))
+
+    @property
+    def parameters(self) -> Params:
+        """The course's dict ``{"W1": W[1], "b1": b[1], ...}`` (the arrays themselves)."""
+        out: Params = {}
+        for l, (W, b) in enumerate(zip(self.Ws, self.bs, strict=True), start=1):
+            out[f"W{l}"] = W
+            out[f"b{l}"] = b
+        return out
+
+    @parameters.setter
+    def parameters(self, params: Params) -> None:
+        Ws, bs = [], []
+        for l in range(1, self.L + 1):
+            for key, shape, dst in (
+                (f"W{l}", (self.layer_dims[l], self.layer_dims[l - 1]), Ws),
+                (f"b{l}", (self.layer_dims[l], 1), bs),
+            ):
+                if key not in params:
+                    raise ValueError(f"parameters is missing {key!r} (expected keys W1, b1, ..., W{self.L}, b{self.L})")
+                arr = as_float_array(params[key], f"parameters[{key!r}]", self.dtype)
+                if arr.shape != shape:
+                    raise ValueError(f"parameters[{key!r}] must have shape {shape}, got {arr.shape}")
+                dst.append(arr.copy())
+        self.Ws, self.bs = Ws, bs
+
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild this network's architecture (JSON-able)."""
+        return {
+            "layer_dims": list(self.layer_dims),
+            "activations": [a.config() for a in self.activations],
+            "loss": self.loss.name,
+            "dtype": self.dtype.name,
+            "l2": self.l2,
+            "dropout": list(self.dropout),
+            "init": self.init,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], parameters: Params | None = None) -> Network:
+        """Rebuild a network from :meth:`config` (and optionally set its parameters)."""
+        net = cls(
+            config["layer_dims"],
+            activations=config["activations"],
+            loss=config["loss"],
+            dtype=config.get("dtype", "float64"),
+            l2=config.get("l2", 0.0),
+            dropout=config.get("dropout", 0.0),
+            init=config.get("init", "auto"),
+            seed=config.get("seed"),
+        )
+        if parameters is not None:
+            net.parameters = parameters
+        return net
+
+    def copy(self) -> Network:
+        """An independent copy (same architecture and parameter values)."""
+        return Network.from_config(self.config(), self.parameters)
+
+    def __repr__(self) -> str:
+        acts = ", ".join(a.name for a in self.activations)
+        return (
+            f"Network(layer_dims={self.layer_dims}, activations=[{acts}], loss={self.loss.name!r}, "
+            f"dtype={self.dtype.name!r}, l2={self.l2:g}, n_params={self.n_params})"
+        )
+
+    # -- input checks -----------------------------------------------------------------------
+
+    def check_X(self, X: Any, name: str = "X") -> Array:
+        """Validate and convert inputs to an array of shape (n[0], m) in this network's dtype."""
+        arr = as_float_array(X, name, self.dtype)
+        n0 = self.layer_dims[0]
+        if arr.shape[0] != n0:
+            hint = ""
+            if arr.shape[1] == n0:
+                hint = f"; examples are columns here: did you mean {name}.T?"
+            raise ValueError(
+                f"{name} has {arr.shape[0]} rows but the network expects n[0] = {n0} features: "
+                f"{name} must have shape ({n0}, m), got {arr.shape}{hint}"
+            )
+        return arr
+
+    def check_Y(self, Y: Any, m: int, name: str = "Y") -> Array:
+        """Validate targets for this network's loss; returns shape (n[L], m).
+
+        Accepts, besides (n[L], m) arrays: a 1-D array of m labels for one
+        output unit, and integer class indices (shape (m,) or (1, m)) for a
+        softmax / categorical cross-entropy output, which are one-hot encoded.
+        """
+        nL = self.layer_dims[-1]
+        arr = np.asarray(Y)
+        if arr.dtype == object or not (
+            np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+        ):
+            raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+        is_cce = self.loss.name == "categorical_crossentropy"
+        if is_cce and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1)):
+            labels = arr.reshape(-1)
+            if labels.size and not np.all(np.mod(labels, 1) == 0):
+                raise ValueError(f"{name} class indices must be integers, got non-integer values")
+            bad = (labels < 0) | (labels >= nL)
+            if bad.any():
+                raise ValueError(
+                    f"{name} holds class indices {np.unique(labels[bad])[:5].tolist()} outside "
+                    f"[0, {nL - 1}] (the network has {nL} output units)"
+                )
+            onehot = np.zeros((nL, labels.size), dtype=self.dtype)
+            onehot[labels.astype(np.intp), np.arange(labels.size)] = 1
+            arr = onehot
+        elif arr.ndim == 1 and nL == 1:
+            arr = arr.reshape(1, -1)
+        arr = as_float_array(arr, name, self.dtype)
+        if arr.shape[0] != nL:
+            raise ValueError(
+                f"{name} must have shape ({nL}, m) for a network with {nL} output unit(s), "
+                f"got {arr.shape}"
+            )
+        if arr.shape[1] != m:
+            raise ValueError(
+                f"{name} has {arr.shape[1]} examples (columns) but X has {m}: shapes must be "
+                f"({nL}, m) and ({self.layer_dims[0]}, m)"
+            )
+        self.loss.check_targets(arr, name)
+        return arr
+
+    def _check_weights(self, sample_weight: Any, m: int) -> Array | None:
+        if sample_weight is None:
+            return None
+        w = as_float_array(sample_weight, "sample_weight", self.dtype, ndim=1)
+        if w.shape[0] != m:
+            raise ValueError(f"sample_weight has {w.shape[0]} entries but there are {m} examples")
+        if (w < 0).any() or w.sum() <= 0:
+            raise ValueError("sample_weight must be non-negative with a positive sum")
+        return w
+
+    # -- the math -----------------------------------------------------------------------------
+
+    def forward(self, X: Any) -> Array:
+        """A[L] for inputs X (inference: no dropout).
+
+        Parameters
+        ----------
+        X : array_like of shape (n[0], m)
+
+        Returns
+        -------
+        AL : ndarray of shape (n[L], m)
+        """
+        AL, _ = backprop.forward(self.check_X(X), self.Ws, self.bs, self.activations)
+        return AL
+
+    def forward_with_cache(self, X: Any) -> tuple[Array, list[LayerCache]]:
+        """A[L] and the per-layer caches (A_prev, Z, A), without dropout."""
+        return backprop.forward(self.check_X(X), self.Ws, self.bs, self.activations)
+
+    def losses(self, X: Any, Y: Any) -> Array:
+        """Per-example losses L, shape (1, m) (no L2 term: L2 belongs to J)."""
+        Xc = self.check_X(X)
+        Yc = self.check_Y(Y, Xc.shape[1])
+        AL, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
+        return self._per_example(AL, caches[-1].Z, Yc)
+
+    def _per_example(self, AL: Array, ZL: Array, Y: Array) -> Array:
+        # From Z when the output is canonical: exact even where A saturates.
+        if backprop.is_canonical(self.loss, self.activations[-1]):
+            return self.loss.from_logits(ZL, Y)
+        return self.loss.per_example(AL, Y)
+
+    def cost(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
+        """The cost J = (1/m) Σᵢ L⁽ⁱ⁾ + (λ/2m) Σₗ ‖W[l]‖²  (dropout off).
+
+        Parameters
+        ----------
+        X : array_like of shape (n[0], m)
+        Y : array_like of shape (n[L], m) (or labels, see :meth:`check_Y`)
+        sample_weight : array_like of shape (m,), optional
+            J = Σ wᵢ Lᵢ / Σ wᵢ, and the L2 term's m becomes Σ wᵢ.
+        """
+        Xc = self.check_X(X)
+        Yc = self.check_Y(Y, Xc.shape[1])
+        w = self._check_weights(sample_weight, Xc.shape[1])
+        AL, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
+        J = cost(self._per_example(AL, caches[-1].Z, Yc), w)
+        m_eff = Xc.shape[1] if w is None else float(w.sum())
+        return J + backprop.l2_cost(self.Ws, self.l2, m_eff)
+
+    def gradients(
+        self,
+        X: Any,
+        Y: Any,
+        *,
+        convention: str = "course",
+        fused: bool | None = None,
+        sample_weight: Any = None,
+    ) -> Gradients:
+        """∂J/∂W[l] and ∂J/∂b[l] for every layer, as the course's grads dict.
+
+        Dropout is off (these are the gradients of :meth:`cost`).
+
+        Parameters
+        ----------
+        X : array_like of shape (n[0], m)
+        Y : array_like of shape (n[L], m)
+        convention : {"course", "cost"}, default="course"
+            Where 1/m enters (see :mod:`chainrule.backprop`); dW, db do not change.
+        fused : bool or None
+            None: A − Y for canonical pairs; False: always ∂L/∂A ⊙ g′(Z).
+        sample_weight : array_like of shape (m,), optional
+
+        Returns
+        -------
+        Gradients
+            ``grads["dW1"]``, ..., plus ``grads.dZ``, ``grads.dA`` and
+            ``grads.named()``.
+        """
+        Xc = self.check_X(X)
+        Yc = self.check_Y(Y, Xc.shape[1])
+        w = self._check_weights(sample_weight, Xc.shape[1])
+        _, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
+        return backprop.backward(
+            caches,
+            Yc,
+            self.Ws,
+            self.activations,
+            self.loss,
+            convention=convention,  # type: ignore[arg-type]
+            fused=fused,
+            l2=self.l2,
+            l2_m=None if w is None else float(w.sum()),
+            sample_weight=w,
+        )
+
+    # -- predictions ----------------------------------------------------------------------------
+
+    @property
+    def task(self) -> str:
+        """``"binary"``, ``"multilabel"``, ``"multiclass"`` or ``"regression"``."""
+        out = self.activations[-1].name
+        if self.loss.name == "squared_error" and out not in _PROBABILITY_OUTPUTS:
+            return "regression"
+        if out == "softmax" or self.loss.name == "categorical_crossentropy":
+            return "multiclass"
+        return "binary" if self.layer_dims[-1] == 1 else "multilabel"
+
+    def predict_proba(self, X: Any) -> Array:
+        """A[L]: probabilities for sigmoid/softmax outputs; shape (n[L], m)."""
+        return self.forward(X)
+
+    def predict(self, X: Any) -> Array:
+        """Predictions.
+
+        Returns
+        -------
+        ndarray
+            binary: shape (1, m) of 0/1 (A[L] > 0.5, as the course);
+            multilabel: shape (n[L], m) of 0/1; multiclass: shape (m,) of class
+            indices (argmax over the column); regression: A[L], shape (n[L], m).
+        """
+        AL = self.forward(X)
+        return _decide(AL, self.task)
+
+    def accuracy(self, X: Any, Y: Any) -> float:
+        """Fraction of correct predictions (classification only)."""
+        Xc = self.check_X(X)
+        Yc = self.check_Y(Y, Xc.shape[1])
+        return accuracy_from_output(self.forward(Xc), Yc, self.task)
+
+    score = accuracy
+
+    # -- training and files ---------------------------------------------------------------------
+
+    def fit(self, X: Any, Y: Any, **kwargs: Any) -> History:
+        """Train; see :func:`chainrule.training.fit` for every option."""
+        from chainrule.training import fit
+
+        return fit(self, X, Y, **kwargs)
+
+    def save(self, path: str | Path, **metadata: Any) -> Path:
+        """Write the model file (``.npz`` arrays + JSON metadata, no pickle, atomic)."""
+        from chainrule.io import save
+
+        return save(self, path, **metadata)
+
+    def explain(self, **kwargs: Any) -> Any:
+        """The forward/backward formulas of this network (see :mod:`chainrule.explain`)."""
+        from chainrule.explain import explain
+
+        return explain(self, **kwargs)
+
+
+def _decide(AL: Array, task: str) -> Array:
+    if task == "regression":
+        return AL
+    if task == "multiclass":
+        return AL.argmax(axis=0)
+    return (AL > 0.5).astype(np.int64)
+
+
+def accuracy_from_output(AL: Array, Y: Array, task: str) -> float:
+    """Accuracy of outputs AL (n[L], m) against targets Y (n[L], m).
+
+    binary/multilabel: mean over all entries of [a > 0.5] == y; multiclass:
+    argmax agreement; regression: NaN (accuracy is undefined).
+    """
+    if task == "regression":
+        return float("nan")
+    if task == "multiclass":
+        return float(np.mean(AL.argmax(axis=0) == Y.argmax(axis=0)))
+    return float(np.mean((AL > 0.5) == (Y > 0.5)))

@@ -1,0 +1,366 @@
+r"""Training: mini-batch gradient descent with the optimizers of :mod:`chainrule.optim`.
+
+One epoch shuffles the examples (from the training Generator), cuts them into
+mini-batches of ``batch_size`` columns (the last one may be smaller; ``None``
+means full-batch gradient descent, as in the course), and for each batch runs
+forward (with dropout when it is on), computes the batch cost J_batch, runs
+backward and updates every W[l], b[l] in place.
+
+What a :class:`History` records per epoch
+-----------------------------------------
+* ``train_cost``: the average of the mini-batch costs seen during the epoch
+  (each computed *before* that batch's update, with dropout on, L2 included),
+  weighted by batch size, as Keras and scikit-learn report it: it costs no
+  extra pass over the data.  With full-batch GD this is exactly J before the
+  update, the value the course prints.
+* ``train_accuracy``: likewise accumulated from the batches' forward passes.
+* ``val_cost``/``val_accuracy``: J and accuracy on the validation data after
+  the epoch (dropout off, L2 term included in the cost).
+* ``learning_rate``: the rate used during the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chainrule import backprop
+from chainrule._typing import Array
+from chainrule._validation import (
+    check_fraction,
+    check_nonneg_float,
+    check_positive_int,
+)
+from chainrule.initializers import resolve_rng
+from chainrule.losses import cost as mean_cost
+from chainrule.network import accuracy_from_output
+from chainrule.optim import Optimizer, Schedule, get_optimizer
+
+if TYPE_CHECKING:
+    from chainrule.network import Network
+
+__all__ = ["DivergenceWarning", "History", "fit"]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training met a non-finite cost and stopped (the last finite parameters are kept)."""
+
+
+@dataclass
+class History:
+    """Per-epoch learning curves and how training ended.
+
+    Attributes
+    ----------
+    epoch : list of int
+        1-based epoch numbers.
+    train_cost, train_accuracy, val_cost, val_accuracy, learning_rate : list of float
+        One entry per completed epoch (accuracies are NaN for regression,
+        validation lists are empty without validation data).
+    best_epoch : int or None
+        The epoch with the best monitored value (when early stopping monitors).
+    stopped_early : bool
+    diverged : bool
+    message : str
+        One line saying why training ended.
+    """
+
+    epoch: list[int] = field(default_factory=list)
+    train_cost: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_cost: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    diverged: bool = False
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict (NaN kept as float NaN)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**d)
+
+    def plot(self, path: Any = None, title: str | None = None) -> Any:
+        """Learning-curve figure (see :func:`chainrule.plots.plot_history`)."""
+        from chainrule.plots import plot_history
+
+        return plot_history(self, path, title=title)
+
+    @property
+    def has_validation(self) -> bool:
+        """Whether validation curves were recorded."""
+        return bool(self.val_cost)
+
+
+def _split_validation(
+    X: Array, Y: Array, fraction: float, rng: np.random.Generator
+) -> tuple[Array, Array, Array, Array]:
+    m = X.shape[1]
+    n_val = max(1, round(m * fraction))
+    if n_val >= m:
+        raise ValueError(f"validation_fraction={fraction} leaves no training examples (m = {m})")
+    perm = rng.permutation(m)
+    val, tr = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    return X[:, tr], Y[:, tr], X[:, val], Y[:, val]
+
+
+def fit(
+    net: Network,
+    X: Any,
+    Y: Any,
+    *,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    optimizer: str | Optimizer | dict[str, Any] = "adam",
+    learning_rate: float = 0.001,
+    lr_schedule: str = "constant",
+    decay: float = 0.0,
+    decay_interval: int = 1,
+    shuffle: bool = True,
+    validation_data: tuple[Any, Any] | None = None,
+    validation_fraction: float = 0.0,
+    early_stopping: bool = False,
+    patience: int = 10,
+    min_delta: float = 0.0,
+    restore_best: bool = True,
+    sample_weight: Any = None,
+    seed: int | np.random.Generator | None = None,
+    progress: bool | None = None,
+    callback: Callable[[int, dict[str, float]], bool | None] | None = None,
+) -> History:
+    """Train ``net`` in place and return its :class:`History`.
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like of shape (n[0], m)
+        Training inputs, one example per column.
+    Y : array_like of shape (n[L], m)
+        Targets (class indices are accepted for softmax outputs).
+    epochs : int, default=100
+        Passes over the training data (with full-batch GD: iterations).
+    batch_size : int or None, default=None
+        Mini-batch size; None trains full-batch.
+    optimizer : str, Optimizer or dict, default="adam"
+        ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"rmsprop"``, ``"adam"`` (or an
+        instance / ``{"name": ..., **settings}`` for β's and ε).
+    learning_rate : float, default=0.001
+        α₀.
+    lr_schedule : {"constant", "inverse_time", "stepwise", "exponential"}
+    decay, decay_interval : float, int
+        Schedule settings (:class:`chainrule.optim.Schedule`).
+    shuffle : bool, default=True
+        Reshuffle the examples every epoch (mini-batch mode).
+    validation_data : (X_val, Y_val), optional
+    validation_fraction : float, default=0.0
+        Hold out this fraction of the training examples (seeded) instead.
+    early_stopping : bool, default=False
+        Stop when the monitored cost (validation if any, else training) has
+        not improved by more than ``min_delta`` for ``patience`` epochs.
+    restore_best : bool, default=True
+        With early stopping, put back the parameters of the best epoch.
+    sample_weight : array_like of shape (m,), optional
+    seed : int or Generator, optional
+        Shuffling, dropout and the validation split; defaults to the
+        network's own Generator (so ``Network(seed=s)`` trains reproducibly).
+    progress : bool or None
+        Show a tqdm progress bar; None shows one when stderr is a terminal.
+    callback : callable(epoch, logs) -> bool or None, optional
+        Called after each epoch with the History values; returning True stops.
+
+    Returns
+    -------
+    History
+    """
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size", allow_none=True)
+    schedule = Schedule(learning_rate, lr_schedule, decay, decay_interval)
+    opt = get_optimizer(optimizer)
+    validation_fraction = check_fraction(validation_fraction, "validation_fraction")
+    patience = check_positive_int(patience, "patience")
+    min_delta = check_nonneg_float(min_delta, "min_delta")
+    rng = net._rng if seed is None else resolve_rng(seed)
+
+    Xc = net.check_X(X)
+    Yc = net.check_Y(Y, Xc.shape[1])
+    w = net._check_weights(sample_weight, Xc.shape[1])
+    if validation_data is not None:
+        if validation_fraction:
+            raise ValueError("give validation_data or validation_fraction, not both")
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a pair (X_val, Y_val)")
+        Xv = net.check_X(validation_data[0], "X_val")
+        Yv = net.check_Y(validation_data[1], Xv.shape[1], "Y_val")
+    elif validation_fraction:
+        if w is not None:
+            raise ValueError("validation_fraction with sample_weight is not supported; pass validation_data")
+        Xc, Yc, Xv, Yv = _split_validation(Xc, Yc, validation_fraction, rng)
+    else:
+        Xv = Yv = None
+
+    m = Xc.shape[1]
+    bs = m if batch_size is None else min(batch_size, m)
+    # Examples are columns; a column-major (Fortran-ordered) copy keeps each example
+    # contiguous, so gathering a shuffled mini-batch is a cheap copy of whole columns.
+    if bs < m and not Xc.flags.f_contiguous:
+        Xc = np.asfortranarray(Xc)
+    if bs < m and not Yc.flags.f_contiguous:
+        Yc = np.asfortranarray(Yc)
+
+    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
+    opt.init(params)
+    hist = History()
+    net.history = hist
+    task = net.task
+    keep_probs = net.keep_probs
+    use_dropout = any(k < 1.0 for k in keep_probs)
+    canonical = backprop.is_canonical(net.loss, net.activations[-1])
+
+    best = math.inf
+    best_params: list[Array] | None = None
+    since_best = 0
+    last_finite = [p.copy() for p in params]
+
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, unit="epoch", desc="training", leave=True, dynamic_ncols=True)
+
+    try:
+        for epoch in range(epochs):
+            lr = schedule(epoch)
+            perm = rng.permutation(m) if (shuffle and bs < m) else None
+            tot_cost = 0.0
+            tot_correct = 0.0
+            tot_weight = 0.0
+            diverged = False
+            for start in range(0, m, bs):
+                if bs == m:
+                    Xb, Yb, wb = Xc, Yc, w
+                elif perm is None:
+                    sl = slice(start, start + bs)
+                    Xb, Yb = Xc[:, sl], Yc[:, sl]
+                    wb = None if w is None else w[sl]
+                else:
+                    idx = perm[start : start + bs]
+                    Xb, Yb = Xc[:, idx], Yc[:, idx]
+                    wb = None if w is None else w[idx]
+                mb = Xb.shape[1]
+                AL, caches = backprop.forward(
+                    Xb,
+                    net.Ws,
+                    net.bs,
+                    net.activations,
+                    keep_probs=keep_probs if use_dropout else None,
+                    rng=rng,
+                )
+                Lb = (
+                    net.loss.from_logits(caches[-1].Z, Yb)
+                    if canonical
+                    else net.loss.per_example(AL, Yb)
+                )
+                m_eff = mb if wb is None else float(wb.sum())
+                Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_eff)
+                if not math.isfinite(Jb):
+                    diverged = True
+                    break
+                tot_cost += Jb * mb
+                tot_weight += mb
+                if task != "regression":
+                    tot_correct += accuracy_from_output(AL, Yb, task) * mb
+                grads = backprop.backward(
+                    caches,
+                    Yb,
+                    net.Ws,
+                    net.activations,
+                    net.loss,
+                    l2=net.l2,
+                    l2_m=None if wb is None else m_eff,
+                    sample_weight=wb,
+                    need_dA0=False,
+                )
+                gl = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
+                opt.step(params, gl, lr)
+            if not diverged and not all(np.isfinite(p).all() for p in params):
+                diverged = True
+            if diverged:
+                for p, q in zip(params, last_finite, strict=True):
+                    p[...] = q
+                hist.diverged = True
+                hist.message = (
+                    f"training diverged in epoch {epoch + 1} (non-finite cost); kept the parameters "
+                    f"from the end of epoch {epoch}. Try a smaller learning rate (now {lr:g})."
+                )
+                warnings.warn(hist.message, DivergenceWarning, stacklevel=2)
+                break
+            for p, q in zip(params, last_finite, strict=True):
+                q[...] = p
+
+            hist.epoch.append(epoch + 1)
+            hist.train_cost.append(tot_cost / tot_weight)
+            hist.train_accuracy.append(
+                tot_correct / tot_weight if task != "regression" else float("nan")
+            )
+            hist.learning_rate.append(lr)
+            logs = {"cost": hist.train_cost[-1], "accuracy": hist.train_accuracy[-1]}
+            if Xv is not None and Yv is not None:
+                vc = net.cost(Xv, Yv)
+                hist.val_cost.append(vc)
+                va = (
+                    accuracy_from_output(net.forward(Xv), Yv, task)
+                    if task != "regression"
+                    else float("nan")
+                )
+                hist.val_accuracy.append(va)
+                logs.update(val_cost=vc, val_accuracy=va)
+            if bar is not None:
+                bar.set_postfix(
+                    {k: f"{v:.4f}" for k, v in logs.items() if not math.isnan(v)}, refresh=False
+                )
+                bar.update(1)
+
+            if early_stopping:
+                monitored = hist.val_cost[-1] if hist.val_cost else hist.train_cost[-1]
+                if monitored < best - min_delta:
+                    best, since_best = monitored, 0
+                    hist.best_epoch = epoch + 1
+                    if restore_best:
+                        best_params = [p.copy() for p in params]
+                else:
+                    since_best += 1
+                    if since_best >= patience:
+                        hist.stopped_early = True
+                        break
+            if callback is not None and callback(epoch + 1, logs):
+                hist.message = f"stopped by callback after epoch {epoch + 1}"
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+
+    if hist.stopped_early:
+        restored = ""
+        if restore_best and best_params is not None:
+            for p, q in zip(params, best_params, strict=True):
+                p[...] = q
+            restored = f"; restored the parameters of epoch {hist.best_epoch}"
+        hist.message = (
+            f"early stopping after epoch {hist.epoch[-1]}: no improvement for {patience} epochs"
+            f"{restored}"
+        )
+    elif not hist.message:
+        hist.message = f"finished {len(hist.epoch)} epochs"
+    return hist
