@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -39,10 +39,14 @@ def check_choice(value: Any, choices: Iterable[str], name: str) -> str:
     return value
 
 
-def check_positive_int(value: Any, name: str, *, allow_none: bool = False) -> int:
-    """Check that ``value`` is an integer ≥ 1 (bools are refused)."""
+@overload
+def check_positive_int(value: Any, name: str, *, allow_none: Literal[False] = ...) -> int: ...
+@overload
+def check_positive_int(value: Any, name: str, *, allow_none: bool) -> int | None: ...
+def check_positive_int(value: Any, name: str, *, allow_none: bool = False) -> int | None:
+    """Check that ``value`` is an integer ≥ 1 (bools are refused); ``None`` if allowed."""
     if value is None and allow_none:
-        return value  # type: ignore[no-any-return]
+        return None
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be a positive integer, got {value!r}")
     if value < 1:
@@ -70,7 +74,9 @@ def check_nonneg_float(value: Any, name: str) -> float:
     return v
 
 
-def check_fraction(value: Any, name: str, *, low_open: bool = False, high_open: bool = True) -> float:
+def check_fraction(
+    value: Any, name: str, *, low_open: bool = False, high_open: bool = True
+) -> float:
     """Check that ``value`` lies in [0, 1) (or the interval the flags say)."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
@@ -149,5 +155,7 @@ def as_float_array(
     out = np.asarray(arr, dtype=dtype)
     if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(out).all():
         bad = int((~np.isfinite(out)).sum())
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all values must be finite")
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s); all values must be finite"
+        )
     return out

@@ -116,7 +116,7 @@ class Sigmoid(Activation):
     derivative_formula = "σ′(z) = a(1 − a)"
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
-        return expit(Z, out=out)  # type: ignore[no-any-return]
+        return expit(Z, out=out)
 
     def derivative(self, Z: Array, A: Array) -> Array:
         return A * (1 - A)
@@ -224,7 +224,10 @@ def softmax(Z: Array, out: Array | None = None) -> Array:
     A : ndarray of shape (n, m)
         Each column is a probability vector (sums to 1).
     """
-    A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
+    # z − max z ≤ 0, so e^(z − max z) ∈ [0, 1] never overflows; the subtraction itself
+    # can only overflow for |z| ~ 1e308, to −inf, whose exponential is the right 0.
+    with np.errstate(over="ignore"):
+        A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
     np.exp(A, out=A)
     A /= A.sum(axis=0, keepdims=True)
     return A
@@ -241,7 +244,9 @@ def log_softmax(Z: Array) -> Array:
     -------
     ndarray of shape (n, m)
     """
-    shifted = Z - Z.max(axis=0, keepdims=True)
+    with np.errstate(over="ignore"):  # as in softmax: only |z| ~ 1e308 overflows, to −inf
+        shifted = Z - Z.max(axis=0, keepdims=True)
+    # the column maximum contributes e⁰ = 1, so the sum is ≥ 1 and its log is ≥ 0: no log(0)
     return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
 
 

@@ -282,9 +282,16 @@ class Gradients(Mapping[str, Array]):
         self.of = "L" if self.convention == "course" else "J"
 
     def __getitem__(self, key: str) -> Array:
-        kind, l = key[:2], key[2:]
-        if kind in ("dW", "db") and l.isdigit() and 1 <= int(l) <= len(self.dW):
-            return (self.dW if kind == "dW" else self.db)[int(l) - 1]
+        # exactly the keys that __iter__ yields: "dW1" but not "dW01", "dW+1" or 1
+        if isinstance(key, str):
+            kind, l = key[:2], key[2:]
+            if (
+                kind in ("dW", "db")
+                and l.isdigit()
+                and l == str(int(l))
+                and 1 <= int(l) <= len(self.dW)
+            ):
+                return (self.dW if kind == "dW" else self.db)[int(l) - 1]
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:

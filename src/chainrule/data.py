@@ -324,7 +324,7 @@ class _Scaler:
             )
 
     def fit_transform(self, X: Any) -> Array:
-        """Fit on ``X`` (shape (n_features, m)) and return ``transform(X)``, same shape and dtype."""
+        """Fit on ``X`` (shape (n_features, m)); return ``transform(X)`` (same shape, dtype)."""
         return self.fit(X).transform(X)
 
     def fit(self, X: Any) -> _Scaler:  # pragma: no cover - overridden
@@ -404,7 +404,8 @@ class Standardizer(_Scaler):
         """
         X = self._check_X(X, "transform")
         self._check_fitted(X)
-        assert self.mean_ is not None and self.scale_ is not None
+        assert self.mean_ is not None
+        assert self.scale_ is not None
         dt = X.dtype
         out: Array = (X - self.mean_.astype(dt)) / self.scale_.astype(dt)
         return out
@@ -413,7 +414,8 @@ class Standardizer(_Scaler):
         """Undo :meth:`transform`: return X·σ + μ (shape (n_features, m), same dtype)."""
         X = self._check_X(X, "inverse_transform")
         self._check_fitted(X)
-        assert self.mean_ is not None and self.scale_ is not None
+        assert self.mean_ is not None
+        assert self.scale_ is not None
         dt = X.dtype
         out: Array = X * self.scale_.astype(dt) + self.mean_.astype(dt)
         return out
@@ -486,7 +488,8 @@ class MinMaxScaler(_Scaler):
         """
         X = self._check_X(X, "transform")
         self._check_fitted(X)
-        assert self.min_ is not None and self.range_ is not None
+        assert self.min_ is not None
+        assert self.range_ is not None
         dt = X.dtype
         out: Array = (X - self.min_.astype(dt)) / self.range_.astype(dt)
         return out
@@ -495,7 +498,8 @@ class MinMaxScaler(_Scaler):
         """Undo :meth:`transform`: X·(max − min) + min (shape (n_features, m), same dtype)."""
         X = self._check_X(X, "inverse_transform")
         self._check_fitted(X)
-        assert self.min_ is not None and self.range_ is not None
+        assert self.min_ is not None
+        assert self.range_ is not None
         dt = X.dtype
         out: Array = X * self.range_.astype(dt) + self.min_.astype(dt)
         return out
@@ -1133,7 +1137,7 @@ def _parse_idx(f: IO[bytes], path: Path) -> npt.NDArray[np.uint8]:
     dims = struct.unpack(f">{ndim}I", head)
     n = math.prod(dims)
     out = np.empty(n, dtype=np.uint8)
-    view = memoryview(out)
+    view = out.data
     got = 0
     while got < n:
         k = f.readinto(view[got:])  # type: ignore[attr-defined]
@@ -1244,7 +1248,8 @@ def load_mnist(
     ys: list[npt.NDArray[Any] | None] = [y_train, y_val, y_test]
     if one_hot:
         ys = [None if y is None else _one_hot(y, n_classes, dt) for y in ys]
-    assert ys[0] is not None and ys[2] is not None
+    assert ys[0] is not None
+    assert ys[2] is not None
     return Dataset(
         X_train=X_train,
         y_train=ys[0],
@@ -1309,7 +1314,8 @@ def _column_index(target_column: Any, n_cols: int, header: list[str] | None, pat
     if isinstance(target_column, str):
         if header is None:
             raise ValueError(
-                f"{path} has no header row, so target_column={target_column!r} cannot be found; give an index"
+                f"{path} has no header row, so target_column={target_column!r} cannot be "
+                "found; give a column index"
             )
         if target_column not in header:
             raise ValueError(f"{path}: no column named {target_column!r}; columns are {header}")

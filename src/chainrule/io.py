@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +44,72 @@ class ModelFileError(ValueError):
     """A model file cannot be read: corrupt, truncated, foreign, unsafe or too new."""
 
 
+def _default_file_mode() -> int:
+    """The mode ``open(path, "w")`` would give a new file: 0o666 minus the umask."""
+    mask = os.umask(0)  # the only portable way to read the umask is to set it ...
+    os.umask(mask)  # ... and put it straight back
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: str | Path, write: Any) -> Path:
-    """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it into place."""
+    """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it into place.
+
+    The temporary file lives in the target's folder (so the rename never crosses
+    file systems), is flushed and fsync'ed, gets the permissions the target had (or
+    those of a new file under the current umask, not ``mkstemp``'s 0600), and is
+    renamed over ``path`` with :func:`os.replace`, which is atomic.  If ``write``
+    (or anything before the rename) fails, the temporary file is removed and an
+    existing file at ``path`` is left exactly as it was.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to create or replace.
+    write : callable(file object) -> None
+        Writes the whole content to the binary file object it is given.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"folder {str(folder)!r} does not exist (for {str(path)!r})")
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder, not a file")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = _default_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_folder(folder)
     return path
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def save(net: Network, path: str | Path, **metadata: Any) -> Path:
@@ -90,42 +139,105 @@ def save(net: Network, path: str | Path, **metadata: Any) -> Path:
     except TypeError as exc:
         raise TypeError(f"metadata must be JSON-serialisable: {exc}") from exc
     arrays = {k: np.ascontiguousarray(v) for k, v in net.parameters.items()}
+    for k, v in arrays.items():
+        if not np.isfinite(v).all():
+            # load() refuses such a file, so writing it would only replace a good one
+            raise ValueError(f"cannot save the network: parameter {k} contains NaN or inf")
     arrays[_META_KEY] = np.array(text)
 
+    entries: dict[str, Any] = arrays  # (float arrays and one string: nothing is pickled)
+
     def write(f: Any) -> None:
-        np.savez(f, **arrays)
+        np.savez(f, **entries)
 
     return atomic_write_bytes(path, write)
 
 
-def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _resolve(path: str | Path) -> Path:
+    """``path``, or ``path.npz`` when only that exists (save() appends the suffix)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and path.suffix != ".npz":
+        with_suffix = path.with_name(path.name + ".npz")
+        if with_suffix.is_file():
+            return with_suffix
+    if not path.exists():
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if _META_KEY not in z.files:
-                raise ModelFileError(f"{path}: not a chainrule model file (no {_META_KEY} entry)")
-            meta_arr = z[_META_KEY]
-            if meta_arr.dtype.kind != "U" or meta_arr.shape != ():
-                raise ModelFileError(f"{path}: malformed metadata entry")
-            meta = json.loads(str(meta_arr))
-            arrays = {k: z[k] for k in z.files if k != _META_KEY}
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: corrupt or truncated model file ({exc})") from exc
-    except ValueError as exc:  # includes numpy's "Object arrays cannot be loaded ..." (pickle)
-        raise ModelFileError(f"{path}: refused: {exc}") from exc
+    if not path.is_file():
+        raise ModelFileError(f"{path}: not a file")
+    return path
+
+
+def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    path = _resolve(path)
+    with open(path, "rb") as fh:  # errors opening the file (permissions) are not "corrupt"
+        try:
+            z = np.load(fh, allow_pickle=False)
+        except ValueError as exc:  # e.g. a pickle stream: refused unread, never executed
+            raise ModelFileError(f"{path}: not a chainrule model file ({exc})") from exc
+        except Exception as exc:
+            raise ModelFileError(f"{path}: corrupt or truncated model file ({exc})") from exc
+        if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy array
+            raise ModelFileError(
+                f"{path}: not a chainrule model file (a single NumPy array, not an .npz archive)"
+            )
+        with z:
+            try:
+                if _META_KEY not in z.files:
+                    raise ModelFileError(
+                        f"{path}: not a chainrule model file (no {_META_KEY} entry)"
+                    )
+                meta_arr = z[_META_KEY]
+                if meta_arr.dtype.kind != "U" or meta_arr.shape != ():
+                    raise ModelFileError(f"{path}: malformed metadata entry")
+                meta = json.loads(str(meta_arr))
+                arrays = {k: z[k] for k in z.files if k != _META_KEY}
+            except ModelFileError:
+                raise
+            except ValueError as exc:
+                # numpy's "Object arrays cannot be loaded when allow_pickle=False" (a pickle
+                # inside the archive: refused, nothing unpickled), bad JSON, bad headers
+                raise ModelFileError(f"{path}: refused: {exc}") from exc
+            except Exception as exc:  # BadZipFile, CRC errors, zlib.error, EOFError, ...
+                raise ModelFileError(f"{path}: corrupt or truncated model file ({exc})") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a chainrule model file")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or version > FORMAT_VERSION
+        or version < 1
+    ):
         raise ModelFileError(
             f"{path}: model format version {version!r} is not supported by chainrule "
             f"{__version__} (supports 1..{FORMAT_VERSION}); upgrade chainrule"
         )
     return meta, arrays
+
+
+def _check_shapes(path: Path | str, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Compare the arrays with the layer sizes in the metadata before building anything.
+
+    (A damaged or hostile ``layer_dims`` could otherwise make :func:`load` allocate
+    far more memory than the file holds.)
+    """
+    dims = config.get("layer_dims")
+    if not (isinstance(dims, list) and len(dims) >= 2 and all(type(n) is int for n in dims)):
+        raise ModelFileError(f"{path}: invalid architecture in metadata (layer_dims={dims!r})")
+    expected = {}
+    for l in range(1, len(dims)):
+        expected[f"W{l}"] = (dims[l], dims[l - 1])
+        expected[f"b{l}"] = (dims[l], 1)
+    if set(arrays) != set(expected):
+        raise ModelFileError(
+            f"{path}: arrays {sorted(arrays)} do not match the architecture "
+            f"(expected {sorted(expected)})"
+        )
+    for k, shape in expected.items():
+        if arrays[k].shape != shape:
+            raise ModelFileError(
+                f"{path}: {k} has shape {arrays[k].shape}, the architecture needs {shape}"
+            )
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -146,22 +258,21 @@ def load(path: str | Path) -> Network:
     """
     meta, arrays = _read(path)
     config = meta.get("config")
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{path}: invalid architecture in metadata (config is not a dict)")
+    _check_shapes(path, config, arrays)
+    for k, v in arrays.items():
+        if v.dtype.kind != "f":
+            raise ModelFileError(f"{path}: {k} has dtype {v.dtype}, expected float64 or float32")
+        if not np.isfinite(v).all():
+            raise ModelFileError(f"{path}: {k} contains NaN or infinite values")
     try:
-        if not isinstance(config, dict):
-            raise TypeError("config is not a dict")
         net = Network.from_config(config)
     except (TypeError, ValueError, KeyError) as exc:
         raise ModelFileError(f"{path}: invalid architecture in metadata ({exc})") from exc
-    expected = set(net.parameters)
-    if set(arrays) != expected:
-        raise ModelFileError(
-            f"{path}: arrays {sorted(arrays)} do not match the architecture (expected {sorted(expected)})"
-        )
     for k, v in arrays.items():
         if v.dtype != net.dtype:
             raise ModelFileError(f"{path}: {k} has dtype {v.dtype}, metadata says {net.dtype}")
-        if not np.isfinite(v).all():
-            raise ModelFileError(f"{path}: {k} contains NaN or infinite values")
     try:
         net.parameters = arrays
     except ValueError as exc:
@@ -174,5 +285,6 @@ def load(path: str | Path) -> Network:
             net.history = History.from_dict(hist)
         except TypeError:
             net.history = None
-    net.metadata = meta.get("metadata") or {}  # type: ignore[attr-defined]
+    extra = meta.get("metadata")
+    net.metadata = extra if isinstance(extra, dict) else {}
     return net

@@ -29,8 +29,10 @@ Numerical stability
 -------------------
 Costs computed from the pre-activation Z (:meth:`Loss.from_logits`) use
 ``logaddexp`` and log-softmax and never take log(0).  Costs and derivatives
-computed from A clip A into [ε, 1 − ε] with ε the dtype's machine epsilon, so a
-saturated A = 1.0 gives a large finite loss, not inf or NaN.
+computed from A clip A away from 0 and 1 by ε, the dtype's machine epsilon, on
+the side where a log or a division would blow up: a saturated A = 1.0 costs
+exactly 0 when y = 1 and a large finite −log ε when y = 0, never inf or NaN
+(the course's plain ``−(Y/AL − (1−Y)/(1−AL))`` gives NaN at AL = 1.0, y = 1).
 """
 
 from __future__ import annotations
@@ -150,20 +152,25 @@ class BinaryCrossEntropy(Loss):
     dA_formula = "∂L/∂a = −(y/a − (1 − y)/(1 − a))"
 
     def per_example(self, A: Array, Y: Array) -> Array:
+        # Each log is clipped only on the side where it would be log(0): log a uses
+        # max(a, ε) and log(1 − a) uses min(a, 1 − ε).  A confident correct answer
+        # (a = 1.0 exactly, y = 1) therefore costs exactly 0, and a confident wrong one
+        # (a = 1.0, y = 0) a large finite −log ε ≈ 36.04 (float64), never inf or NaN.
         eps = _eps(A)
-        Ac = np.clip(A, eps, 1 - eps)
-        L = -(Y * np.log(Ac) + (1 - Y) * np.log1p(-Ac))
-        return L.sum(axis=0, keepdims=True)  # type: ignore[no-any-return]
+        L = -(Y * np.log(np.maximum(A, eps)) + (1 - Y) * np.log1p(-np.minimum(A, 1 - eps)))
+        return L.sum(axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
         # −[y log σ(z) + (1−y) log(1−σ(z))] = log(1 + e^z) − y z, via logaddexp
         L = np.logaddexp(Z.dtype.type(0), Z) - Y * Z
-        return L.sum(axis=0, keepdims=True)  # type: ignore[no-any-return]
+        return L.sum(axis=0, keepdims=True)
 
     def dA(self, A: Array, Y: Array) -> Array:
+        # The course's −(y/a − (1 − y)/(1 − a)), with the same one-sided clipping as
+        # per_example: at a = 1.0, y = 1 it is exactly −1 (the plain formula gives
+        # 0/0 = NaN in its second term).
         eps = _eps(A)
-        Ac = np.clip(A, eps, 1 - eps)
-        return -(Y / Ac - (1 - Y) / (1 - Ac))  # type: ignore[no-any-return]
+        return -(Y / np.maximum(A, eps) - (1 - Y) / (1 - np.minimum(A, 1 - eps)))
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
         bad = (Y != 0) & (Y != 1)
@@ -184,13 +191,13 @@ class CategoricalCrossEntropy(Loss):
 
     def per_example(self, A: Array, Y: Array) -> Array:
         Ac = np.clip(A, _eps(A), 1)
-        return -(Y * np.log(Ac)).sum(axis=0, keepdims=True)  # type: ignore[no-any-return]
+        return -(Y * np.log(Ac)).sum(axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
-        return -(Y * log_softmax(Z)).sum(axis=0, keepdims=True)  # type: ignore[no-any-return]
+        return -(Y * log_softmax(Z)).sum(axis=0, keepdims=True)
 
     def dA(self, A: Array, Y: Array) -> Array:
-        return -Y / np.clip(A, _eps(A), 1)  # type: ignore[no-any-return]
+        return -Y / np.clip(A, _eps(A), 1)
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
         if Y.shape[0] < 2:
@@ -219,13 +226,13 @@ class SquaredError(Loss):
 
     def per_example(self, A: Array, Y: Array) -> Array:
         D = A - Y
-        return 0.5 * (D * D).sum(axis=0, keepdims=True)  # type: ignore[no-any-return]
+        return 0.5 * (D * D).sum(axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
         return self.per_example(Z, Y)
 
     def dA(self, A: Array, Y: Array) -> Array:
-        return A - Y  # type: ignore[no-any-return]
+        return A - Y
 
 
 LOSSES: dict[str, type[Loss]] = {

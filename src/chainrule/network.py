@@ -16,6 +16,7 @@ delegates every formula to the core.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from chainrule import backprop
 from chainrule._typing import Array, Params
 from chainrule._validation import (
     as_float_array,
+    check_choice,
     check_dtype,
     check_fraction,
     check_layer_dims,
@@ -111,13 +113,15 @@ class Network:
         self.dtype = check_dtype(dtype)
         self.l2 = check_nonneg_float(l2, "l2")
         self.dropout = self._check_dropout(dropout)
+        self.init = self._check_init(init)
         self._rng = resolve_rng(seed)
-        self.seed = seed if isinstance(seed, int) else None
-        self.init = init if isinstance(init, str) else list(init)
+        self.seed = int(seed) if isinstance(seed, Integral) else None
         self.Ws, self.bs = initialize(
             self.layer_dims, self.init, self._rng, self.dtype, [a.name for a in acts]
         )
         self.history: History | None = None
+        self.metadata: dict[str, Any] = {}
+        """Extra information read from a model file (:func:`chainrule.load`)."""
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -135,15 +139,46 @@ class Network:
 
     def _check_dropout(self, dropout: float | Sequence[float]) -> list[float]:
         n_hidden = len(self.layer_dims) - 2
-        if isinstance(dropout, (int, float)) and not isinstance(dropout, bool):
-            rates = [check_fraction(dropout, "dropout")] * n_hidden
-        else:
-            rates = [check_fraction(r, f"dropout[{i}]") for i, r in enumerate(dropout)]  # type: ignore[union-attr]
-            if len(rates) != n_hidden:
+        if isinstance(dropout, Real) or (isinstance(dropout, np.ndarray) and dropout.ndim == 0):
+            rate = check_fraction(
+                dropout.item() if isinstance(dropout, np.ndarray) else dropout, "dropout"
+            )
+            if rate and n_hidden == 0:
                 raise ValueError(
-                    f"dropout must be one rate or one per hidden layer ({n_hidden}), got {len(rates)}"
+                    f"dropout={rate:g} acts on hidden layers, but layer_dims={self.layer_dims} "
+                    "has none (use dropout=0.0)"
                 )
+            return [rate] * n_hidden
+        if isinstance(dropout, (str, bytes)) or not isinstance(dropout, Sequence | np.ndarray):
+            raise TypeError(
+                f"dropout must be a rate in [0, 1) or a list of {n_hidden} rates (one per hidden "
+                f"layer), got {dropout!r}"
+            )
+        rates = [check_fraction(r, f"dropout[{i}]") for i, r in enumerate(dropout)]
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout must be one rate or one per hidden layer ({n_hidden}), got {len(rates)}"
+            )
         return rates
+
+    def _check_init(self, init: Any) -> str | list[str]:
+        from chainrule.initializers import INITIALIZERS
+
+        valid = sorted([*INITIALIZERS, "auto"])
+        names = [init] if isinstance(init, str) else init
+        if not isinstance(names, Sequence | np.ndarray) or isinstance(names, bytes):
+            raise TypeError(
+                f"init must be an initialiser name ({', '.join(valid)}) or a list of {self.L} "
+                f"names, got {init!r}"
+            )
+        names = list(names)
+        if not isinstance(init, str) and len(names) != self.L:
+            raise ValueError(
+                f"init must be one name or {self.L} names (one per layer), got {len(names)}"
+            )
+        for i, n in enumerate(names):
+            check_choice(n, valid, "init" if isinstance(init, str) else f"init[{i}]")
+        return init if isinstance(init, str) else names
 
     @property
     def keep_probs(self) -> list[float]:
@@ -171,17 +206,23 @@ class Network:
 
     @parameters.setter
     def parameters(self, params: Params) -> None:
-        Ws, bs = [], []
+        Ws: list[Array] = []
+        bs: list[Array] = []
         for l in range(1, self.L + 1):
             for key, shape, dst in (
                 (f"W{l}", (self.layer_dims[l], self.layer_dims[l - 1]), Ws),
                 (f"b{l}", (self.layer_dims[l], 1), bs),
             ):
                 if key not in params:
-                    raise ValueError(f"parameters is missing {key!r} (expected keys W1, b1, ..., W{self.L}, b{self.L})")
+                    raise ValueError(
+                        f"parameters is missing {key!r} "
+                        f"(expected keys W1, b1, ..., W{self.L}, b{self.L})"
+                    )
                 arr = as_float_array(params[key], f"parameters[{key!r}]", self.dtype)
                 if arr.shape != shape:
-                    raise ValueError(f"parameters[{key!r}] must have shape {shape}, got {arr.shape}")
+                    raise ValueError(
+                        f"parameters[{key!r}] must have shape {shape}, got {arr.shape}"
+                    )
                 dst.append(arr.copy())
         self.Ws, self.bs = Ws, bs
 
@@ -257,9 +298,14 @@ class Network:
             raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
         is_cce = self.loss.name == "categorical_crossentropy"
         if is_cce and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1)):
-            labels = arr.reshape(-1)
-            if labels.size and not np.all(np.mod(labels, 1) == 0):
-                raise ValueError(f"{name} class indices must be integers, got non-integer values")
+            # class indices: finite (checked first, for a clear message), whole numbers
+            labels = as_float_array(arr.reshape(-1), name, np.dtype(np.float64), ndim=1)
+            frac = labels[labels != np.floor(labels)]
+            if frac.size:
+                raise ValueError(
+                    f"{name} holds class indices {frac[:5].tolist()} that are not whole numbers "
+                    f"(expected integers in [0, {nL - 1}])"
+                )
             bad = (labels < 0) | (labels >= nL)
             if bad.any():
                 raise ValueError(
@@ -341,10 +387,14 @@ class Network:
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
         w = self._check_weights(sample_weight, Xc.shape[1])
-        AL, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
-        J = cost(self._per_example(AL, caches[-1].Z, Yc), w)
-        m_eff = Xc.shape[1] if w is None else float(w.sum())
-        return J + backprop.l2_cost(self.Ws, self.l2, m_eff)
+        return self._cost_and_output(Xc, Yc, w)[0]
+
+    def _cost_and_output(self, X: Array, Y: Array, w: Array | None = None) -> tuple[float, Array]:
+        """J and A[L] from one forward pass over already-checked X, Y (and weights)."""
+        AL, caches = backprop.forward(X, self.Ws, self.bs, self.activations)
+        J = cost(self._per_example(AL, caches[-1].Z, Y), w)
+        m_eff = X.shape[1] if w is None else float(w.sum())
+        return J + backprop.l2_cost(self.Ws, self.l2, m_eff), AL
 
     def gradients(
         self,

@@ -212,7 +212,12 @@ class Adam(Optimizer):
         p -= tmp
 
     def config(self) -> dict[str, Any]:
-        return {"name": self.name, "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
+        return {
+            "name": self.name,
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "epsilon": self.epsilon,
+        }
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
@@ -226,19 +231,21 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 def get_optimizer(spec: str | Optimizer | dict[str, Any], name: str = "optimizer") -> Optimizer:
-    """Turn a name, a config dict (``{"name": "adam", "beta1": 0.8}``) or an instance into an Optimizer."""
+    """Turn a name, a config dict (``{"name": "adam", "beta1": 0.8}``) or an instance
+    into an :class:`Optimizer`; an unknown name's error lists the valid names."""
     if isinstance(spec, Optimizer):
         return spec
     if isinstance(spec, dict):
         cfg = dict(spec)
-        key = cfg.pop("name", None)
-        check_choice(key, OPTIMIZERS, name)
+        key = check_choice(cfg.pop("name", None), OPTIMIZERS, f"{name} name")
         try:
-            return OPTIMIZERS[key](**cfg)  # type: ignore[index]
+            return OPTIMIZERS[key](**cfg)
         except TypeError as exc:
             raise ValueError(f"bad {name} settings {spec!r}: {exc}") from exc
     if not isinstance(spec, str):
-        raise TypeError(f"{name} must be a name ({', '.join(OPTIMIZERS)}) or an Optimizer, got {spec!r}")
+        raise TypeError(
+            f"{name} must be a name ({', '.join(OPTIMIZERS)}) or an Optimizer, got {spec!r}"
+        )
     check_choice(spec.lower(), OPTIMIZERS, name)
     return OPTIMIZERS[spec.lower()]()
 

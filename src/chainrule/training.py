@@ -10,9 +10,10 @@ What a :class:`History` records per epoch
 -----------------------------------------
 * ``train_cost``: the average of the mini-batch costs seen during the epoch
   (each computed *before* that batch's update, with dropout on, L2 included),
-  weighted by batch size, as Keras and scikit-learn report it: it costs no
-  extra pass over the data.  With full-batch GD this is exactly J before the
-  update, the value the course prints.
+  weighted by batch size (by the batch's Σ wᵢ with example weights), as Keras
+  and scikit-learn report it: it costs no extra pass over the data.  With
+  full-batch GD this is exactly J before the update, the value the course
+  prints.
 * ``train_accuracy``: likewise accumulated from the batches' forward passes.
 * ``val_cost``/``val_accuracy``: J and accuracy on the validation data after
   the epoch (dropout off, L2 term included in the cost).
@@ -104,15 +105,28 @@ class History:
 
 
 def _split_validation(
-    X: Array, Y: Array, fraction: float, rng: np.random.Generator
-) -> tuple[Array, Array, Array, Array]:
+    X: Array, Y: Array, w: Array | None, fraction: float, rng: np.random.Generator
+) -> tuple[Array, Array, Array | None, Array, Array]:
+    """Hold out round(fraction · m) (at least 1) random columns, drawn from ``rng``.
+
+    Returns X_train, Y_train, w_train (the training examples' weights, or None),
+    X_val, Y_val; both parts keep the examples' original order.
+    """
     m = X.shape[1]
     n_val = max(1, round(m * fraction))
     if n_val >= m:
-        raise ValueError(f"validation_fraction={fraction} leaves no training examples (m = {m})")
+        raise ValueError(
+            f"validation_fraction={fraction} leaves no training examples (m = {m}, "
+            f"{n_val} held out)"
+        )
     perm = rng.permutation(m)
     val, tr = np.sort(perm[:n_val]), np.sort(perm[n_val:])
-    return X[:, tr], Y[:, tr], X[:, val], Y[:, val]
+    w_tr = None if w is None else w[tr]
+    if w_tr is not None and not w_tr.sum() > 0:
+        raise ValueError(
+            "sample_weight is zero on every training example left after the validation split"
+        )
+    return X[:, tr], Y[:, tr], w_tr, X[:, val], Y[:, val]
 
 
 def fit(
@@ -169,15 +183,21 @@ def fit(
         Stop when the monitored cost (validation if any, else training) has
         not improved by more than ``min_delta`` for ``patience`` epochs.
     restore_best : bool, default=True
-        With early stopping, put back the parameters of the best epoch.
+        With early stopping, end with the parameters of the best epoch (the
+        one with the lowest monitored cost), however training ended: by
+        patience, by the callback or after the last epoch.  (A diverged run
+        keeps its last finite parameters instead.)
     sample_weight : array_like of shape (m,), optional
+        Non-negative example weights: J = Σ wᵢ Lᵢ / Σ wᵢ (+ (λ/2Σwᵢ) Σ‖W‖²).
+        With ``validation_fraction`` the held-out examples' weights are dropped.
     seed : int or Generator, optional
         Shuffling, dropout and the validation split; defaults to the
         network's own Generator (so ``Network(seed=s)`` trains reproducibly).
     progress : bool or None
         Show a tqdm progress bar; None shows one when stderr is a terminal.
     callback : callable(epoch, logs) -> bool or None, optional
-        Called after each epoch with the History values; returning True stops.
+        Called after each completed epoch (before the early-stopping check)
+        with that epoch's History values; returning True stops.
 
     Returns
     -------
@@ -195,6 +215,8 @@ def fit(
     Xc = net.check_X(X)
     Yc = net.check_Y(Y, Xc.shape[1])
     w = net._check_weights(sample_weight, Xc.shape[1])
+    Xv: Array | None = None
+    Yv: Array | None = None
     if validation_data is not None:
         if validation_fraction:
             raise ValueError("give validation_data or validation_fraction, not both")
@@ -203,11 +225,7 @@ def fit(
         Xv = net.check_X(validation_data[0], "X_val")
         Yv = net.check_Y(validation_data[1], Xv.shape[1], "Y_val")
     elif validation_fraction:
-        if w is not None:
-            raise ValueError("validation_fraction with sample_weight is not supported; pass validation_data")
-        Xc, Yc, Xv, Yv = _split_validation(Xc, Yc, validation_fraction, rng)
-    else:
-        Xv = Yv = None
+        Xc, Yc, w, Xv, Yv = _split_validation(Xc, Yc, w, validation_fraction, rng)
 
     m = Xc.shape[1]
     bs = m if batch_size is None else min(batch_size, m)
@@ -240,127 +258,147 @@ def fit(
         bar = tqdm(total=epochs, unit="epoch", desc="training", leave=True, dynamic_ncols=True)
 
     try:
-        for epoch in range(epochs):
-            lr = schedule(epoch)
-            perm = rng.permutation(m) if (shuffle and bs < m) else None
-            tot_cost = 0.0
-            tot_correct = 0.0
-            tot_weight = 0.0
-            diverged = False
-            for start in range(0, m, bs):
-                if bs == m:
-                    Xb, Yb, wb = Xc, Yc, w
-                elif perm is None:
-                    sl = slice(start, start + bs)
-                    Xb, Yb = Xc[:, sl], Yc[:, sl]
-                    wb = None if w is None else w[sl]
-                else:
-                    idx = perm[start : start + bs]
-                    Xb, Yb = Xc[:, idx], Yc[:, idx]
-                    wb = None if w is None else w[idx]
-                mb = Xb.shape[1]
-                AL, caches = backprop.forward(
-                    Xb,
-                    net.Ws,
-                    net.bs,
-                    net.activations,
-                    keep_probs=keep_probs if use_dropout else None,
-                    rng=rng,
-                )
-                Lb = (
-                    net.loss.from_logits(caches[-1].Z, Yb)
-                    if canonical
-                    else net.loss.per_example(AL, Yb)
-                )
-                m_eff = mb if wb is None else float(wb.sum())
-                Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_eff)
-                if not math.isfinite(Jb):
-                    diverged = True
-                    break
-                tot_cost += Jb * mb
-                tot_weight += mb
-                if task != "regression":
-                    tot_correct += accuracy_from_output(AL, Yb, task) * mb
-                grads = backprop.backward(
-                    caches,
-                    Yb,
-                    net.Ws,
-                    net.activations,
-                    net.loss,
-                    l2=net.l2,
-                    l2_m=None if wb is None else m_eff,
-                    sample_weight=wb,
-                    need_dA0=False,
-                )
-                gl = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
-                opt.step(params, gl, lr)
-            if not diverged and not all(np.isfinite(p).all() for p in params):
-                diverged = True
-            if diverged:
-                for p, q in zip(params, last_finite, strict=True):
-                    p[...] = q
-                hist.diverged = True
-                hist.message = (
-                    f"training diverged in epoch {epoch + 1} (non-finite cost); kept the parameters "
-                    f"from the end of epoch {epoch}. Try a smaller learning rate (now {lr:g})."
-                )
-                warnings.warn(hist.message, DivergenceWarning, stacklevel=2)
-                break
-            for p, q in zip(params, last_finite, strict=True):
-                q[...] = p
-
-            hist.epoch.append(epoch + 1)
-            hist.train_cost.append(tot_cost / tot_weight)
-            hist.train_accuracy.append(
-                tot_correct / tot_weight if task != "regression" else float("nan")
-            )
-            hist.learning_rate.append(lr)
-            logs = {"cost": hist.train_cost[-1], "accuracy": hist.train_accuracy[-1]}
-            if Xv is not None and Yv is not None:
-                vc = net.cost(Xv, Yv)
-                hist.val_cost.append(vc)
-                va = (
-                    accuracy_from_output(net.forward(Xv), Yv, task)
-                    if task != "regression"
-                    else float("nan")
-                )
-                hist.val_accuracy.append(va)
-                logs.update(val_cost=vc, val_accuracy=va)
-            if bar is not None:
-                bar.set_postfix(
-                    {k: f"{v:.4f}" for k, v in logs.items() if not math.isnan(v)}, refresh=False
-                )
-                bar.update(1)
-
-            if early_stopping:
-                monitored = hist.val_cost[-1] if hist.val_cost else hist.train_cost[-1]
-                if monitored < best - min_delta:
-                    best, since_best = monitored, 0
-                    hist.best_epoch = epoch + 1
-                    if restore_best:
-                        best_params = [p.copy() for p in params]
-                else:
-                    since_best += 1
-                    if since_best >= patience:
-                        hist.stopped_early = True
+        # A diverging run overflows on its way to inf/NaN; NumPy's warnings about that are
+        # replaced by one DivergenceWarning (the cost is checked every batch, the parameters
+        # every epoch).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for epoch in range(epochs):
+                lr = schedule(epoch)
+                perm = rng.permutation(m) if (shuffle and bs < m) else None
+                tot_cost = 0.0  # Σ_batches J_batch · (batch weight)
+                tot_cost_weight = 0.0  # Σ_batches (batch weight): m_b, or Σ wᵢ with weights
+                tot_correct = 0.0  # Σ_batches accuracy · m_b
+                tot_examples = 0
+                diverged = False
+                for start in range(0, m, bs):
+                    if bs == m:
+                        Xb, Yb, wb = Xc, Yc, w
+                    elif perm is None:
+                        sl = slice(start, start + bs)
+                        Xb, Yb = Xc[:, sl], Yc[:, sl]
+                        wb = None if w is None else w[sl]
+                    else:
+                        idx = perm[start : start + bs]
+                        Xb, Yb = Xc[:, idx], Yc[:, idx]
+                        wb = None if w is None else w[idx]
+                    mb = Xb.shape[1]
+                    m_eff = mb if wb is None else float(wb.sum())
+                    if m_eff <= 0:  # a mini-batch of zero-weight examples: J_batch is 0/0
+                        continue
+                    AL, caches = backprop.forward(
+                        Xb,
+                        net.Ws,
+                        net.bs,
+                        net.activations,
+                        keep_probs=keep_probs if use_dropout else None,
+                        rng=rng,
+                    )
+                    Lb = (
+                        net.loss.from_logits(caches[-1].Z, Yb)
+                        if canonical
+                        else net.loss.per_example(AL, Yb)
+                    )
+                    Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_eff)
+                    if not math.isfinite(Jb):
+                        diverged = True
                         break
-            if callback is not None and callback(epoch + 1, logs):
-                hist.message = f"stopped by callback after epoch {epoch + 1}"
-                break
+                    tot_cost += Jb * m_eff
+                    tot_cost_weight += m_eff
+                    if task != "regression":
+                        tot_correct += accuracy_from_output(AL, Yb, task) * mb
+                    tot_examples += mb
+                    grads = backprop.backward(
+                        caches,
+                        Yb,
+                        net.Ws,
+                        net.activations,
+                        net.loss,
+                        l2=net.l2,
+                        l2_m=None if wb is None else m_eff,
+                        sample_weight=wb,
+                        need_dA0=False,
+                    )
+                    gl = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
+                    opt.step(params, gl, lr)
+                if not diverged and not all(np.isfinite(p).all() for p in params):
+                    diverged = True
+                if diverged:
+                    for p, q in zip(params, last_finite, strict=True):
+                        p[...] = q
+                    hist.diverged = True
+                    kept = (
+                        "the initial parameters"
+                        if epoch == 0
+                        else f"the parameters from the end of epoch {epoch}"
+                    )
+                    hist.message = (
+                        f"training diverged in epoch {epoch + 1} (non-finite cost or parameters); "
+                        f"kept {kept}. Try a smaller learning rate (now {lr:g})."
+                    )
+                    warnings.warn(hist.message, DivergenceWarning, stacklevel=2)
+                    break
+                for p, q in zip(params, last_finite, strict=True):
+                    q[...] = p
+
+                hist.epoch.append(epoch + 1)
+                hist.train_cost.append(tot_cost / tot_cost_weight)
+                hist.train_accuracy.append(
+                    tot_correct / tot_examples if task != "regression" else float("nan")
+                )
+                hist.learning_rate.append(lr)
+                logs = {"cost": hist.train_cost[-1], "accuracy": hist.train_accuracy[-1]}
+                if Xv is not None and Yv is not None:
+                    vc, ALv = net._cost_and_output(Xv, Yv)
+                    va = accuracy_from_output(ALv, Yv, task) if task != "regression" else math.nan
+                    hist.val_cost.append(vc)
+                    hist.val_accuracy.append(va)
+                    logs.update(val_cost=vc, val_accuracy=va)
+                if bar is not None:
+                    bar.set_postfix(
+                        {k: f"{v:.4f}" for k, v in logs.items() if not math.isnan(v)},
+                        refresh=False,
+                    )
+                    bar.update(1)
+
+                if early_stopping:
+                    monitored = hist.val_cost[-1] if hist.val_cost else hist.train_cost[-1]
+                    if monitored < best - min_delta:
+                        best, since_best = monitored, 0
+                        hist.best_epoch = epoch + 1
+                        if restore_best:
+                            best_params = [p.copy() for p in params]
+                    else:
+                        since_best += 1
+                if callback is not None and callback(epoch + 1, logs):
+                    hist.message = f"stopped by callback after epoch {epoch + 1}"
+                    break
+                if early_stopping and since_best >= patience:
+                    hist.stopped_early = True
+                    break
     finally:
         if bar is not None:
             bar.close()
 
+    restored = ""
+    if (
+        early_stopping
+        and restore_best
+        and not hist.diverged
+        and best_params is not None
+        and hist.best_epoch != hist.epoch[-1]
+    ):
+        # Restore the best epoch's weights however training ended (patience, callback or
+        # the last epoch), as Keras's ``restore_best_weights`` does since Keras 3.
+        for p, q in zip(params, best_params, strict=True):
+            p[...] = q
+        restored = f"; restored the parameters of epoch {hist.best_epoch}"
     if hist.stopped_early:
-        restored = ""
-        if restore_best and best_params is not None:
-            for p, q in zip(params, best_params, strict=True):
-                p[...] = q
-            restored = f"; restored the parameters of epoch {hist.best_epoch}"
         hist.message = (
             f"early stopping after epoch {hist.epoch[-1]}: no improvement for {patience} epochs"
             f"{restored}"
         )
     elif not hist.message:
-        hist.message = f"finished {len(hist.epoch)} epochs"
+        hist.message = f"finished {len(hist.epoch)} epochs{restored}"
+    elif restored:
+        hist.message += restored
     return hist

@@ -1,0 +1,952 @@
+r"""Nielsen's *Neural Networks and Deep Learning*, reproduced on chainrule's core.
+
+Michael Nielsen's ``network.py`` (chapter 1) and ``network2.py`` (chapter 3)
+train sigmoid networks on MNIST one example at a time, in Python 2.  This
+module runs the same algorithm -- same costs, same initialisers, same
+regularised mini-batch update, same per-epoch monitoring -- vectorised over
+whole mini-batches, on :mod:`chainrule.backprop` and :mod:`chainrule.optim`.
+It contains **no second copy** of any formula: every derivative comes from the
+core, and what is written here is the mapping from his notation to it.
+
+Notation: Nielsen → chainrule
+-----------------------------
+=============================  ==============================  ==============================
+Nielsen                        chainrule                       note
+=============================  ==============================  ==============================
+x, one (784, 1) column         X of shape (n[0], m)            a whole mini-batch at once
+w^l, b^l                       W[l], b[l]                      same shapes, (n[l], n[l-1])
+z^l, a^l                       Z[l], A[l]
+C_x, the cost of one example   L, the per-example loss
+C = (1/n) Σ_x C_x (+ L2)       J                               :func:`total_cost`
+δ^L                            dZ[L] (per example)             ``Gradients.dZ[-1]``
+∇w C_x averaged over a batch   dW[l] (with the 1/|batch|)
+η (``eta``)                    the learning rate α             ``optim.SGD``
+λ (``lmbda``)                  ``l2``
+n, the training-set size       ``l2_m`` of ``backprop.backward``
+=============================  ==============================  ==============================
+
+His two costs on sigmoid outputs
+--------------------------------
+* ``QuadraticCost``: C_x = ½‖a − y‖², δ^L = (a − y) ⊙ σ′(z).  In chainrule:
+  loss ``"squared_error"`` with a sigmoid output.  That pair is *not*
+  canonical, so the core takes the **general** path dZ = ∂L/∂A ⊙ g′(Z) with
+  ∂L/∂A = A − Y and g′(Z) = A(1 − A): exactly his delta.
+* ``CrossEntropyCost``: C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)], δ^L = a − y.
+  In chainrule: ``"binary_crossentropy"`` summed over the 10 sigmoid outputs,
+  a canonical pair, so the core takes the **fused** path dZ = A − Y (the σ′
+  cancels: this is chapter 3's reason for the cross-entropy cost).
+
+His two initialisers (both draw **biases** from N(0, 1))
+--------------------------------------------------------
+* ``"large"`` -- ``network.py``'s only initialiser and ``network2``'s
+  ``large_weight_initializer``: w ~ N(0, 1).  chainrule's ``"normal"``.
+* ``"default"`` -- ``network2``'s ``default_weight_initializer``:
+  w ~ N(0, 1/n_in), i.e. standard deviation 1/√n_in.  chainrule's ``"lecun"``.
+
+chainrule's initialisers start biases at zero, so :func:`make_network` draws
+his N(0, 1) biases itself, from the same seeded Generator, after the weights.
+
+Regularisation: λ/n (his) versus λ/|batch| (per mini-batch)
+-----------------------------------------------------------
+His regularised cost is over the **whole training set** of n examples:
+
+    C = (1/n) Σ_x C_x + (λ/2n) Σ_l ‖w^l‖²,
+
+and a mini-batch B estimates its gradient by (1/|B|) Σ_{x∈B} ∇C_x + (λ/n) w,
+which gives his update (``network2.update_mini_batch``)
+
+    w ← (1 − ηλ/n) w − (η/|B|) Σ_{x∈B} ∇w C_x,      b ← b − (η/|B|) Σ_{x∈B} ∇b C_x.
+
+chainrule gets it with no new formula: ``backprop.backward(..., l2=λ, l2_m=n)``
+returns dW = (1/|B|) Σ ∇w C_x + (λ/n) W, and plain SGD (W ← W − η dW) is his
+update exactly.  This is ``l2_convention="training_set"`` (the default here).
+
+The other convention -- ``l2_convention="batch"``, the course's and
+``chainrule.fit``'s -- treats each mini-batch's own cost
+J_B = (1/|B|) Σ_{x∈B} L + (λ/2|B|) Σ‖W‖² as the objective, so every step decays
+the weights by (1 − ηλ/|B|) instead of (1 − ηλ/n).  Over one epoch (n/|B|
+steps) that is roughly exp(−ηλ/|B|) for his convention but exp(−ηλn/|B|²) for
+the per-batch one: with the same λ the per-batch convention regularises n/|B|
+times harder (5000× for chapter 3's n = 50,000, |B| = 10, where λ = 5 would
+shrink every weight by 5% per step).  The two agree when
+λ_batch = λ · |B| / n (:func:`batch_l2`; exact for every full mini-batch --
+only a smaller last batch differs).
+
+Monitoring
+----------
+:func:`sgd` records what ``network2.SGD`` returns, per epoch (epochs counted
+from 0, as the book prints them): the cost and the number of correct
+classifications on the training data and on the evaluation data.  The cost is
+his ``total_cost``: the mean per-example cost **plus** the L2 term
+(λ/2n) Σ‖w‖², where -- as in his code -- n is the size of the data set being
+evaluated (50,000 for the training data, 10,000 for validation or test data).
+
+Recipes
+-------
+:data:`RECIPES` holds the book's two headline runs, and :func:`reproduce`
+(``chainrule nielsen ch1|ch3``) runs them on the IDX files through
+:func:`chainrule.data.load_mnist` with ``split="nielsen"``: the first 50,000
+training images for training, the last 10,000 for validation, the 10,000 test
+images for test -- the split of his ``mnist.pkl.gz``.
+
+>>> import numpy as np
+>>> net = make_network([4, 3, 2], cost="quadratic", weight_init="default", seed=0)
+>>> net.loss.name, [a.name for a in net.activations]
+('squared_error', ['sigmoid', 'sigmoid'])
+>>> batch_l2(5.0, n=50_000, mini_batch_size=10)
+0.001
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chainrule import backprop
+from chainrule._typing import Array
+from chainrule._validation import (
+    check_choice,
+    check_dtype,
+    check_layer_dims,
+    check_nonneg_float,
+    check_positive_float,
+    check_positive_int,
+)
+from chainrule.initializers import resolve_rng
+from chainrule.losses import cost as mean_cost
+from chainrule.network import Network
+from chainrule.optim import SGD
+from chainrule.training import DivergenceWarning
+
+__all__ = [
+    "COSTS",
+    "L2_CONVENTIONS",
+    "RECIPES",
+    "WEIGHT_INITS",
+    "Monitor",
+    "Recipe",
+    "Reproduction",
+    "accuracy",
+    "batch_l2",
+    "evaluate",
+    "make_network",
+    "plot_monitor",
+    "reproduce",
+    "sgd",
+    "total_cost",
+    "update_mini_batch",
+]
+
+COSTS: dict[str, str] = {
+    "quadratic": "squared_error",
+    "cross_entropy": "binary_crossentropy",
+}
+"""Nielsen's cost name → chainrule's loss (always on sigmoid outputs)."""
+
+WEIGHT_INITS: dict[str, str] = {
+    "large": "normal",
+    "default": "lecun",
+}
+"""Nielsen's weight initialiser → chainrule's initialiser (biases: N(0, 1) for both)."""
+
+L2_CONVENTIONS = ("training_set", "batch")
+"""``"training_set"``: his λ/n (n = training-set size); ``"batch"``: λ/|mini-batch|."""
+
+_EVAL_CHUNK = 10_000  # columns per forward pass when evaluating (bounds the memory)
+
+
+# --------------------------------------------------------------------------------------
+# The network
+# --------------------------------------------------------------------------------------
+
+
+def make_network(
+    sizes: Sequence[int],
+    cost: str = "cross_entropy",
+    weight_init: str = "default",
+    *,
+    seed: int | np.random.Generator | None = None,
+    dtype: Any = "float64",
+) -> Network:
+    """``network2.Network(sizes, cost)`` with one of his initialisers, as a chainrule Network.
+
+    Every layer (hidden and output) is sigmoid.  Weights W[l] are drawn layer
+    by layer by chainrule's initialiser (:data:`WEIGHT_INITS`), then the biases
+    b[l] ~ N(0, 1) of shape (n[l], 1), layer by layer, from the same Generator.
+
+    Parameters
+    ----------
+    sizes : list of int
+        [n[0], ..., n[L]], e.g. [784, 30, 10].
+    cost : {"quadratic", "cross_entropy"}, default="cross_entropy"
+        His ``QuadraticCost`` or ``CrossEntropyCost`` (see the module docstring).
+    weight_init : {"default", "large"}, default="default"
+        ``"default"``: W ~ N(0, 1/n[l-1]); ``"large"``: W ~ N(0, 1) (``network.py``).
+    seed : int or numpy.random.Generator, optional
+        The only source of randomness; the same seed gives the same network.
+    dtype : {"float64", "float32"}, default="float64"
+
+    Returns
+    -------
+    Network
+    """
+    dims = check_layer_dims(sizes, "sizes")
+    check_choice(cost, COSTS, "cost")
+    check_choice(weight_init, WEIGHT_INITS, "weight_init")
+    dt = check_dtype(dtype)
+    rng = resolve_rng(seed)
+    net = Network(
+        dims,
+        hidden="sigmoid",
+        output="sigmoid",
+        loss=COSTS[cost],
+        init=WEIGHT_INITS[weight_init],
+        seed=rng,
+        dtype=dt,
+    )
+    # His biases: np.random.randn(y, 1) for every layer but the input, b[l] ~ N(0, 1).
+    net.bs = [rng.standard_normal((n, 1)).astype(dt) for n in dims[1:]]
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        net.seed = int(seed)
+    return net
+
+
+def batch_l2(lmbda: float, n: int, mini_batch_size: int) -> float:
+    """The per-batch λ that gives his λ/n weight decay: λ_batch = λ · |B| / n.
+
+    ``chainrule.fit`` (and the course) regularise each mini-batch's cost with
+    (λ_batch / 2|B|) Σ‖W‖², decaying W by (1 − ηλ_batch/|B|) per step; with
+    λ_batch = λ|B|/n that is his (1 − ηλ/n) (exactly, for every full mini-batch).
+
+    Parameters
+    ----------
+    lmbda : float
+        His λ (≥ 0).
+    n : int
+        Training-set size.
+    mini_batch_size : int
+        |B|.
+    """
+    lmbda = check_nonneg_float(lmbda, "lmbda")
+    n = check_positive_int(n, "n")
+    mini_batch_size = check_positive_int(mini_batch_size, "mini_batch_size")
+    return lmbda * mini_batch_size / n
+
+
+# --------------------------------------------------------------------------------------
+# Targets and monitoring
+# --------------------------------------------------------------------------------------
+
+
+def _targets(net: Network, X: Array, y: Any, name: str) -> tuple[Array, Any]:
+    """(Y one-hot of shape (n[L], m) in the network's dtype, labels of shape (m,))."""
+    from chainrule.data import one_hot
+
+    arr = np.asarray(y)
+    m, nL = X.shape[1], net.layer_dims[-1]
+    if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1 and nL > 1):
+        labels = arr.reshape(-1)
+        if labels.shape[0] != m:
+            raise ValueError(
+                f"{name} has {labels.shape[0]} labels but X has {m} examples (columns)"
+            )
+        try:
+            Y = one_hot(labels, nL, net.dtype)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc} (the network has {nL} output units)") from exc
+        return Y, Y.argmax(axis=0)
+    Y = net.check_Y(arr, m, name)
+    return Y, Y.argmax(axis=0)
+
+
+def _per_example_losses(net: Network, AL: Array, ZL: Array, Y: Array) -> Array:
+    # From Z for canonical pairs (exact where σ saturates), else from A: as chainrule.fit.
+    if backprop.is_canonical(net.loss, net.activations[-1]):
+        return net.loss.from_logits(ZL, Y)
+    return net.loss.per_example(AL, Y)
+
+
+def _evaluate(
+    net: Network, X: Array, Y: Array, labels: Any, lmbda: float
+) -> tuple[float, int]:
+    """(his total_cost, number correct) for validated X (n[0], m) and one-hot Y (n[L], m)."""
+    m = X.shape[1]
+    Ls, correct = [], 0
+    for start in range(0, m, _EVAL_CHUNK):
+        sl = slice(start, start + _EVAL_CHUNK)
+        AL, caches = backprop.forward(X[:, sl], net.Ws, net.bs, net.activations)
+        Ls.append(_per_example_losses(net, AL, caches[-1].Z, Y[:, sl]))
+        correct += int(np.count_nonzero(AL.argmax(axis=0) == labels[sl]))
+    # C = (1/n) Σ_x C_x + (λ/2n) Σ‖w‖², n = the size of this data set (as network2.total_cost)
+    C = mean_cost(np.concatenate(Ls, axis=1)) + backprop.l2_cost(net.Ws, lmbda, m)
+    return C, correct
+
+
+def evaluate(net: Network, X: Any, y: Any, lmbda: float = 0.0) -> tuple[float, int]:
+    """His ``total_cost`` and ``accuracy`` on one data set, in one forward pass.
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like of shape (n[0], m)
+    y : array_like of shape (m,) (class indices) or (n[L], m) (one-hot)
+    lmbda : float, default=0.0
+        λ of the L2 term (λ/2m) Σ‖W‖², m = this data set's size.
+
+    Returns
+    -------
+    cost : float
+        (1/m) Σᵢ L⁽ⁱ⁾ + (λ/2m) Σₗ ‖W[l]‖²_F.
+    correct : int
+        Number of columns whose arg-max output is the label.
+    """
+    Xc = net.check_X(X)
+    Y, labels = _targets(net, Xc, y, "y")
+    return _evaluate(net, Xc, Y, labels, check_nonneg_float(lmbda, "lmbda"))
+
+
+def total_cost(net: Network, X: Any, y: Any, lmbda: float = 0.0) -> float:
+    """``network2.total_cost``: (1/m) Σᵢ C_x⁽ⁱ⁾ + (λ/2m) Σₗ ‖W[l]‖², m = examples given.
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like of shape (n[0], m)
+    y : array_like of shape (m,) or (n[L], m)
+    lmbda : float, default=0.0
+    """
+    return evaluate(net, X, y, lmbda)[0]
+
+
+def accuracy(net: Network, X: Any, y: Any) -> int:
+    """``network2.accuracy``: the **number** of examples whose arg-max output is the label.
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like of shape (n[0], m)
+    y : array_like of shape (m,) or (n[L], m)
+    """
+    return evaluate(net, X, y)[1]
+
+
+@dataclass
+class Monitor:
+    """What ``network2.SGD`` monitors, one entry per epoch (epoch 0 first).
+
+    Attributes
+    ----------
+    evaluation_cost, training_cost : list of float
+        His ``total_cost`` (L2 term included) after each epoch; empty when
+        not monitored.
+    evaluation_accuracy, training_accuracy : list of int
+        Number of correct classifications after each epoch (his counts, not
+        fractions); empty when not monitored.
+    n_training, n_evaluation : int
+        Sizes of the two data sets (n_evaluation is 0 without evaluation data).
+    epoch_seconds : list of float
+        Wall time of each epoch's training (the monitoring passes excluded).
+    settings : dict
+        eta, lmbda, mini_batch_size, l2_convention, epochs, seed.
+    message : str
+        How training ended.
+    """
+
+    evaluation_cost: list[float] = field(default_factory=list)
+    evaluation_accuracy: list[int] = field(default_factory=list)
+    training_cost: list[float] = field(default_factory=list)
+    training_accuracy: list[int] = field(default_factory=list)
+    n_training: int = 0
+    n_evaluation: int = 0
+    epoch_seconds: list[float] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def epochs_run(self) -> int:
+        """Number of completed epochs."""
+        return len(self.epoch_seconds)
+
+    def as_tuple(self) -> tuple[list[float], list[int], list[float], list[int]]:
+        """``(evaluation_cost, evaluation_accuracy, training_cost, training_accuracy)``, as network2.SGD returns."""
+        return (
+            self.evaluation_cost,
+            self.evaluation_accuracy,
+            self.training_cost,
+            self.training_accuracy,
+        )
+
+    def best_evaluation(self) -> tuple[int, int] | None:
+        """(epoch, correct) of the best evaluation accuracy (the first such epoch), or None."""
+        if not self.evaluation_accuracy:
+            return None
+        k = int(np.argmax(self.evaluation_accuracy))
+        return k, self.evaluation_accuracy[k]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Monitor:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**d)
+
+
+# --------------------------------------------------------------------------------------
+# Training: his SGD, vectorised over the mini-batch
+# --------------------------------------------------------------------------------------
+
+
+def _step(
+    net: Network,
+    params: list[Array],
+    opt: SGD,
+    Xb: Array,
+    Yb: Array,
+    eta: float,
+    lmbda: float,
+    l2_m: float | None,
+) -> None:
+    # dW = (1/|B|) Σ ∇w C_x + (λ/l2_m) W   (l2_m = n: his λ/n; None: λ/|B|), db = (1/|B|) Σ ∇b C_x
+    _, caches = backprop.forward(Xb, net.Ws, net.bs, net.activations)
+    g = backprop.backward(
+        caches, Yb, net.Ws, net.activations, net.loss, l2=lmbda, l2_m=l2_m, need_dA0=False
+    )
+    # W ← W − η dW = (1 − ηλ/n) W − (η/|B|) Σ ∇w C_x;   b ← b − η db
+    opt.step(params, [d for pair in zip(g.dW, g.db, strict=True) for d in pair], eta)
+
+
+def update_mini_batch(
+    net: Network,
+    X: Any,
+    y: Any,
+    eta: float,
+    lmbda: float = 0.0,
+    n: int | None = None,
+) -> None:
+    """``network2.update_mini_batch``: one regularised gradient-descent step, in place.
+
+    W[l] ← (1 − ηλ/n) W[l] − (η/|B|) Σ_{x∈B} ∇_W C_x,   b[l] ← b[l] − (η/|B|) Σ_{x∈B} ∇_b C_x.
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like of shape (n[0], |B|)
+        The mini-batch, one example per column.
+    y : array_like of shape (|B|,) (class indices) or (n[L], |B|) (targets)
+    eta : float
+        η > 0.
+    lmbda : float, default=0.0
+        λ ≥ 0.
+    n : int, optional
+        The training-set size of his λ/n.  ``None`` uses |B| instead: the
+        per-batch convention (see the module docstring).
+    """
+    Xc = net.check_X(X)
+    Y, _ = _targets(net, Xc, y, "y")
+    eta = check_positive_float(eta, "eta")
+    lmbda = check_nonneg_float(lmbda, "lmbda")
+    l2_m = None if n is None else check_positive_int(n, "n")
+    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
+    _step(net, params, SGD(), Xc, Y, eta, lmbda, l2_m)
+
+
+def sgd(
+    net: Network,
+    X: Any,
+    y: Any,
+    epochs: int,
+    mini_batch_size: int,
+    eta: float,
+    lmbda: float = 0.0,
+    *,
+    l2_convention: str = "training_set",
+    evaluation_data: tuple[Any, Any] | None = None,
+    monitor_evaluation_cost: bool = False,
+    monitor_evaluation_accuracy: bool = False,
+    monitor_training_cost: bool = False,
+    monitor_training_accuracy: bool = False,
+    seed: int | np.random.Generator | None = None,
+    progress: bool | None = None,
+    callback: Callable[[int, dict[str, Any]], bool | None] | None = None,
+) -> Monitor:
+    """``network2.SGD``: mini-batch stochastic gradient descent with his λ/n update.
+
+    Each epoch shuffles the n training examples (from the seeded Generator),
+    cuts them into mini-batches of ``mini_batch_size`` columns (the last one
+    may be smaller) and applies :func:`update_mini_batch` to each, vectorised
+    over the batch.  After the epoch the requested quantities are measured.
+    Nothing is printed: pass ``callback`` to see each epoch.
+
+    Parameters
+    ----------
+    net : Network
+        Trained in place (e.g. from :func:`make_network`).
+    X : array_like of shape (n[0], n)
+        Training inputs, one example per column.
+    y : array_like of shape (n,) (class indices) or (n[L], n) (one-hot)
+    epochs : int
+    mini_batch_size : int
+        |B|.
+    eta : float
+        η.
+    lmbda : float, default=0.0
+        λ.
+    l2_convention : {"training_set", "batch"}, default="training_set"
+        ``"training_set"``: his decay (1 − ηλ/n), n = the training-set size;
+        ``"batch"``: (1 − ηλ/|B|), the per-mini-batch cost's (as ``chainrule.fit``).
+    evaluation_data : (X_eval, y_eval), optional
+        X_eval of shape (n[0], m_eval); y_eval of shape (m_eval,) or (n[L], m_eval).
+    monitor_evaluation_cost, monitor_evaluation_accuracy : bool, default=False
+    monitor_training_cost, monitor_training_accuracy : bool, default=False
+        What to measure after every epoch (see :class:`Monitor`).
+    seed : int or Generator, optional
+        The shuffling; default: the network's own Generator.
+    progress : bool or None
+        A tqdm progress bar over the mini-batches; None shows one when stderr
+        is a terminal.
+    callback : callable(epoch, record) -> bool or None, optional
+        Called after each epoch (counted from 0) with a dict holding the
+        monitored values of that epoch (keys ``evaluation_cost``,
+        ``evaluation_accuracy``, ``training_cost``, ``training_accuracy`` when
+        monitored, and ``n_evaluation``, ``n_training``, ``seconds``);
+        returning True stops training.
+
+    Returns
+    -------
+    Monitor
+        Also what ``network2.SGD`` returns, via :meth:`Monitor.as_tuple`.
+    """
+    epochs = check_positive_int(epochs, "epochs")
+    bs = check_positive_int(mini_batch_size, "mini_batch_size")
+    eta = check_positive_float(eta, "eta")
+    lmbda = check_nonneg_float(lmbda, "lmbda")
+    check_choice(l2_convention, L2_CONVENTIONS, "l2_convention")
+    rng = net._rng if seed is None else resolve_rng(seed)
+
+    Xc = net.check_X(X)
+    Y, labels = _targets(net, Xc, y, "y")
+    n = Xc.shape[1]
+    # Examples are columns: keep each one contiguous so that gathering a shuffled
+    # mini-batch X[:, idx] copies whole columns (load_mnist already returns this layout).
+    if not Xc.flags.f_contiguous:
+        Xc = np.asfortranarray(Xc)
+    Y = np.asfortranarray(Y)
+    want_eval = monitor_evaluation_cost or monitor_evaluation_accuracy
+    if evaluation_data is not None:
+        if not (isinstance(evaluation_data, (tuple, list)) and len(evaluation_data) == 2):
+            raise TypeError("evaluation_data must be a pair (X_eval, y_eval)")
+        Xe = net.check_X(evaluation_data[0], "X_eval")
+        Ye, labels_e = _targets(net, Xe, evaluation_data[1], "y_eval")
+    elif want_eval:
+        raise ValueError("monitoring the evaluation cost or accuracy needs evaluation_data")
+
+    l2_m = float(n) if l2_convention == "training_set" else None
+    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
+    opt = SGD()
+    opt.init(params)
+    mon = Monitor(
+        n_training=n,
+        n_evaluation=0 if evaluation_data is None else Xe.shape[1],
+        settings={
+            "epochs": epochs,
+            "mini_batch_size": bs,
+            "eta": eta,
+            "lmbda": lmbda,
+            "l2_convention": l2_convention,
+            "seed": seed if isinstance(seed, int) else net.seed,
+        },
+    )
+    n_batches = math.ceil(n / bs)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    bar = None
+    tick = max(1, n_batches // 100)
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs * n_batches, unit="batch", desc="sgd", dynamic_ncols=True)
+    try:
+        for epoch in range(epochs):
+            t0 = time.perf_counter()
+            perm = rng.permutation(n)
+            for k, start in enumerate(range(0, n, bs)):
+                idx = perm[start : start + bs]
+                _step(net, params, opt, Xc[:, idx], Y[:, idx], eta, lmbda, l2_m)
+                if bar is not None and (k + 1) % tick == 0:
+                    bar.update(tick)
+            seconds = time.perf_counter() - t0
+            if bar is not None:
+                bar.update(n_batches - (n_batches // tick) * tick)
+            if not all(np.isfinite(p).all() for p in params):
+                mon.message = (
+                    f"training diverged in epoch {epoch} (non-finite weights); "
+                    f"try a smaller learning rate (now eta = {eta:g})"
+                )
+                warnings.warn(mon.message, DivergenceWarning, stacklevel=2)
+                break
+            mon.epoch_seconds.append(seconds)
+            record: dict[str, Any] = {"seconds": seconds, "n_training": n}
+            if want_eval:
+                c, a = _evaluate(net, Xe, Ye, labels_e, lmbda)
+                record["n_evaluation"] = Xe.shape[1]
+                if monitor_evaluation_cost:
+                    mon.evaluation_cost.append(c)
+                    record["evaluation_cost"] = c
+                if monitor_evaluation_accuracy:
+                    mon.evaluation_accuracy.append(a)
+                    record["evaluation_accuracy"] = a
+            if monitor_training_cost or monitor_training_accuracy:
+                c, a = _evaluate(net, Xc, Y, labels, lmbda)
+                if monitor_training_cost:
+                    mon.training_cost.append(c)
+                    record["training_cost"] = c
+                if monitor_training_accuracy:
+                    mon.training_accuracy.append(a)
+                    record["training_accuracy"] = a
+            if bar is not None and "evaluation_accuracy" in record:
+                bar.set_postfix(
+                    {"eval": f"{record['evaluation_accuracy']}/{record['n_evaluation']}"},
+                    refresh=False,
+                )
+            if callback is not None and callback(epoch, record):
+                mon.message = f"stopped by callback after epoch {epoch}"
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    if not mon.message:
+        mon.message = f"finished {mon.epochs_run} epochs"
+    return mon
+
+
+# --------------------------------------------------------------------------------------
+# The book's runs
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One of the book's training runs.
+
+    Attributes
+    ----------
+    name : str
+    sizes : tuple of int
+    cost : {"quadratic", "cross_entropy"}
+    weight_init : {"default", "large"}
+    epochs, mini_batch_size : int
+    eta, lmbda : float
+    evaluation : {"test", "validation"}
+        The data the book monitors each epoch.
+    book_code : str
+        The book's own lines.
+    book_result : str
+        What the book reports.
+    """
+
+    name: str
+    sizes: tuple[int, ...]
+    cost: str
+    weight_init: str
+    epochs: int
+    mini_batch_size: int
+    eta: float
+    lmbda: float
+    evaluation: str
+    book_code: str
+    book_result: str
+
+    def describe(self) -> str:
+        """One line: the architecture and hyper-parameters."""
+        reg = f", λ = {self.lmbda:g}" if self.lmbda else ""
+        return (
+            f"{list(self.sizes)} sigmoid, {self.cost.replace('_', '-')} cost, "
+            f"weights {self.weight_init} ({'N(0, 1)' if self.weight_init == 'large' else 'N(0, 1/n_in)'}), "
+            f"η = {self.eta:g}{reg}, mini-batch {self.mini_batch_size}, {self.epochs} epochs"
+        )
+
+
+RECIPES: dict[str, Recipe] = {
+    "ch1": Recipe(
+        name="ch1",
+        sizes=(784, 30, 10),
+        cost="quadratic",
+        weight_init="large",
+        epochs=30,
+        mini_batch_size=10,
+        eta=3.0,
+        lmbda=0.0,
+        evaluation="test",
+        book_code=(
+            "net = network.Network([784, 30, 10]); "
+            "net.SGD(training_data, 30, 10, 3.0, test_data=test_data)"
+        ),
+        book_result="about 95% test accuracy (95.42% at its peak, best of three runs)",
+    ),
+    "ch3": Recipe(
+        name="ch3",
+        sizes=(784, 100, 10),
+        cost="cross_entropy",
+        weight_init="large",
+        epochs=60,
+        mini_batch_size=10,
+        eta=0.1,
+        lmbda=5.0,
+        evaluation="validation",
+        book_code=(
+            "net = network2.Network([784, 100, 10], cost=network2.CrossEntropyCost); "
+            "net.large_weight_initializer(); "
+            "net.SGD(training_data, 60, 10, 0.1, lmbda=5.0, evaluation_data=validation_data, "
+            "monitor_evaluation_accuracy=True)"
+        ),
+        book_result="98.04% on the validation data",
+    ),
+}
+"""The book's chapter-1 (``network.py``) and chapter-3 (``network2.py``) headline runs."""
+
+
+@dataclass
+class Reproduction:
+    """The result of :func:`reproduce`.
+
+    Attributes
+    ----------
+    recipe : Recipe
+        The settings actually used (overrides applied).
+    net : Network
+        The trained network.
+    monitor : Monitor
+    seed : int
+    l2_convention : str
+    validation : tuple of (int, int)
+        (correct, total) of the final network on the 10,000 validation images.
+    test : tuple of (int, int)
+        (correct, total) on the 10,000 test images.
+    seconds : float
+        Wall time of training and monitoring.
+    """
+
+    recipe: Recipe
+    net: Network
+    monitor: Monitor
+    seed: int
+    l2_convention: str
+    validation: tuple[int, int]
+    test: tuple[int, int]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able summary (the network's weights excluded)."""
+        return {
+            "recipe": asdict(self.recipe),
+            "seed": self.seed,
+            "l2_convention": self.l2_convention,
+            "final_validation": list(self.validation),
+            "final_test": list(self.test),
+            "seconds": self.seconds,
+            "monitor": self.monitor.to_dict(),
+        }
+
+
+def reproduce(
+    recipe: str | Recipe,
+    data_dir: Any = None,
+    *,
+    seed: int = 0,
+    epochs: int | None = None,
+    train_size: int | None = None,
+    l2_convention: str = "training_set",
+    monitor: str = "all",
+    dtype: Any = "float64",
+    progress: bool | None = None,
+    callback: Callable[[int, dict[str, Any]], bool | None] | None = None,
+    dataset: Any = None,
+    **overrides: Any,
+) -> Reproduction:
+    """Run one of the book's recipes on MNIST (Nielsen's 50,000 / 10,000 / 10,000 split).
+
+    Parameters
+    ----------
+    recipe : "ch1", "ch3" or Recipe
+    data_dir : str or path-like, optional
+        The folder with the four MNIST IDX files (or its parent); default
+        :func:`chainrule.data.default_data_dir`.
+    seed : int, default=0
+        Seeds the initial weights and biases and the shuffling.
+    epochs : int, optional
+        Overrides the recipe's epochs.
+    train_size : int, optional
+        Train on the first ``train_size`` of the 50,000 training images (his
+        ``training_data[:1000]`` experiments); n of λ/n is then this size.
+    l2_convention : {"training_set", "batch"}, default="training_set"
+    monitor : {"all", "accuracy"}, default="all"
+        ``"all"``: evaluation and training cost and accuracy (the learning
+        curves); ``"accuracy"``: only the evaluation accuracy the book prints.
+    dtype : {"float64", "float32"}, default="float64"
+    progress : bool or None
+    callback : see :func:`sgd`
+    dataset : chainrule.data.Dataset, optional
+        An already loaded ``load_mnist(split="nielsen")`` (skips reading the files).
+    **overrides
+        Any other :class:`Recipe` field (``sizes``, ``cost``, ``weight_init``,
+        ``mini_batch_size``, ``eta``, ``lmbda``, ``evaluation``).
+
+    Returns
+    -------
+    Reproduction
+    """
+    if isinstance(recipe, str):
+        check_choice(recipe, RECIPES, "recipe")
+        rec = RECIPES[recipe]
+    elif isinstance(recipe, Recipe):
+        rec = recipe
+    else:
+        raise TypeError(f"recipe must be one of {sorted(RECIPES)} or a Recipe, got {recipe!r}")
+    unknown = set(overrides) - {
+        "sizes",
+        "cost",
+        "weight_init",
+        "mini_batch_size",
+        "eta",
+        "lmbda",
+        "evaluation",
+    }
+    if unknown:
+        raise TypeError(f"reproduce() got unknown recipe settings: {sorted(unknown)}")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if epochs is not None:
+        overrides["epochs"] = check_positive_int(epochs, "epochs")
+    if "sizes" in overrides:
+        overrides["sizes"] = tuple(check_layer_dims(overrides["sizes"], "sizes"))
+    rec = replace(rec, **overrides)
+    check_choice(rec.evaluation, ("test", "validation"), "evaluation")
+    check_choice(monitor, ("all", "accuracy"), "monitor")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+    if dataset is None:
+        from chainrule.data import load_mnist
+
+        dataset = load_mnist(data_dir, split="nielsen", dtype=dtype)
+    if dataset.X_val is None:
+        raise ValueError("reproduce needs the 'nielsen' split (a validation part)")
+    X, y = dataset.X_train, dataset.y_train
+    if train_size is not None:
+        train_size = check_positive_int(train_size, "train_size")
+        if train_size > X.shape[1]:
+            raise ValueError(
+                f"train_size={train_size} is more than the {X.shape[1]} training images"
+            )
+        X, y = X[:, :train_size], y[..., :train_size]
+    if rec.sizes[0] != X.shape[0] or rec.sizes[-1] != 10:
+        raise ValueError(
+            f"sizes must start with {X.shape[0]} inputs and end with 10 outputs for MNIST, "
+            f"got {list(rec.sizes)}"
+        )
+    rng = np.random.default_rng(int(seed))
+    net = make_network(rec.sizes, rec.cost, rec.weight_init, seed=rng, dtype=dtype)
+    net.seed = int(seed)
+    ev = (
+        (dataset.X_val, dataset.y_val)
+        if rec.evaluation == "validation"
+        else (dataset.X_test, dataset.y_test)
+    )
+    every = monitor == "all"
+    t0 = time.perf_counter()
+    mon = sgd(
+        net,
+        X,
+        y,
+        rec.epochs,
+        rec.mini_batch_size,
+        rec.eta,
+        rec.lmbda,
+        l2_convention=l2_convention,
+        evaluation_data=ev,
+        monitor_evaluation_cost=every,
+        monitor_evaluation_accuracy=True,
+        monitor_training_cost=every,
+        monitor_training_accuracy=every,
+        seed=rng,
+        progress=progress,
+        callback=callback,
+    )
+    mon.settings["seed"] = int(seed)
+    seconds = time.perf_counter() - t0
+    m_val, m_test = dataset.X_val.shape[1], dataset.X_test.shape[1]
+    return Reproduction(
+        recipe=rec,
+        net=net,
+        monitor=mon,
+        seed=int(seed),
+        l2_convention=l2_convention,
+        validation=(accuracy(net, dataset.X_val, dataset.y_val), m_val),
+        test=(accuracy(net, dataset.X_test, dataset.y_test), m_test),
+        seconds=seconds,
+    )
+
+
+def plot_monitor(monitor: Monitor, path: str | Path | None = None, title: str | None = None) -> Any:
+    """Learning curves of a :class:`Monitor`: cost and accuracy (%) per epoch.
+
+    Parameters
+    ----------
+    monitor : Monitor
+    path : str or Path, optional
+        Write a PNG there (atomically) and close the figure.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure or pathlib.Path
+        The figure (no ``path``), else the written file.
+    """
+    try:
+        import matplotlib
+
+        if path is not None:
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
+        raise ImportError("plotting needs matplotlib: pip install matplotlib") from exc
+    from chainrule.io import atomic_write_bytes
+
+    fig, (ax_c, ax_a) = plt.subplots(1, 2, figsize=(11, 4))
+    for values, label in (
+        (monitor.training_cost, "training"),
+        (monitor.evaluation_cost, "evaluation"),
+    ):
+        if values:
+            ax_c.plot(range(len(values)), values, label=label)
+    ax_c.set_xlabel("epoch")
+    ax_c.set_ylabel("cost (L2 term included)")
+    for counts, total, label in (
+        (monitor.training_accuracy, monitor.n_training, "training"),
+        (monitor.evaluation_accuracy, monitor.n_evaluation, "evaluation"),
+    ):
+        if counts and total:
+            ax_a.plot(range(len(counts)), [100.0 * c / total for c in counts], label=label)
+    ax_a.set_xlabel("epoch")
+    ax_a.set_ylabel("accuracy (%)")
+    for ax in (ax_c, ax_a):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is None:
+        return fig
+    try:
+        return atomic_write_bytes(path, lambda f: fig.savefig(f, format="png", dpi=100))
+    finally:
+        plt.close(fig)
