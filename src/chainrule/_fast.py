@@ -34,6 +34,7 @@ dW = (1/m) dZ A_prevᵀ, db = (1/m) Σ dZ, dA_prev = Wᵀ dZ) into buffers.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,21 +50,98 @@ from chainrule.optim import OPTIMIZERS, Optimizer
 if TYPE_CHECKING:
     from chainrule.network import Network
 
-__all__ = ["FastTrainer", "Workspace", "flat_parameters", "supported"]
+__all__ = ["ENABLED", "FastTrainer", "Workspace", "flat_parameters", "supported"]
+
+ENABLED = True
+"""Switch for :func:`chainrule.training.fit`: False trains through the reference path."""
 
 
 def supported(activations: Sequence[Activation], loss: Loss, opt: Optimizer) -> bool:
     """Whether the fast path reproduces the reference path for these parts.
 
-    True for chainrule's own activation, loss and optimizer classes (whose
-    ``out=`` arguments and elementwise updates are known to be safe); a
-    user-defined subclass trains through the reference path.
+    True (while :data:`ENABLED`) for chainrule's own activation and loss
+    classes, whose ``out=`` arguments are known to compute exactly what the
+    allocating calls compute; a user-defined subclass trains through the
+    reference path.  Any :class:`~chainrule.optim.Optimizer` works (it is
+    called as in the reference path); chainrule's own optimizers, whose
+    updates are elementwise, are moreover run once over the flat parameter
+    vector instead of once per array.
     """
     return (
-        all(type(g) in ACTIVATIONS.values() for g in activations)
+        ENABLED
+        and isinstance(opt, Optimizer)
+        and all(type(g) in ACTIVATIONS.values() for g in activations)
         and type(loss) in LOSSES.values()
-        and type(opt) in OPTIMIZERS.values()
     )
+
+
+# --------------------------------------------------------------------------------------
+# Optional compiled optimizer update (numba), used for large parameter vectors
+# --------------------------------------------------------------------------------------
+
+NUMBA_MIN_PARAMS = 50_000
+"""Parameter count from which an installed numba compiles Adam's update (the JIT
+costs a second or two once; below this size the NumPy update is cheap anyway)."""
+
+_kernels: dict[str, Any] = {}
+
+
+def _numba_adam() -> Any:
+    """Adam's update over flat vectors as one fused loop, or None without numba.
+
+    Bit-for-bit the operations of :meth:`chainrule.optim.Adam._update`, element
+    by element, in the same order and in the parameters' dtype (every scalar is
+    passed in that dtype; no fast-math, so no reassociation or FMA
+    contraction): ``tests/test_fastpath.py`` compares the two.
+    """
+    if "adam" in _kernels:
+        return _kernels["adam"]
+    kernel = None
+    if os.environ.get("CHAINRULE_NUMBA", "1") != "0":
+        try:
+            import numba
+        except ImportError:
+            numba = None
+        if numba is not None:
+
+            @numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+            def kernel(p, g, m, v, omb1, b2, omb2, k, eps, step):  # type: ignore[no-untyped-def]
+                for i in range(p.size):
+                    gi = g[i]
+                    mi = m[i] + (gi - m[i]) * omb1  # m ← m + (1 − β₁)(g − m)
+                    vi = v[i] * b2 + (gi * gi) * omb2  # v ← β₂ v + (1 − β₂) g²
+                    m[i] = mi
+                    v[i] = vi
+                    # θ ← θ − (α/(1 − β₁ᵗ)) m / (√v · (1/√(1 − β₂ᵗ)) + ε)
+                    p[i] = p[i] - (mi / (np.sqrt(vi) * k + eps)) * step
+
+    _kernels["adam"] = kernel
+    return kernel
+
+
+def _compiled_update(opt: Optimizer, flat: Array) -> Any:
+    """A function lr -> None applying ``opt``'s step to the flat vector, or None."""
+    from chainrule.optim import Adam
+
+    if type(opt) is not Adam or flat.size < NUMBA_MIN_PARAMS:
+        return None
+    kernel = _numba_adam()
+    if kernel is None:
+        return None
+    dt = flat.dtype.type
+    b1, b2 = dt(opt.beta1), dt(opt.beta2)
+    omb1, omb2, eps = 1 - b1, 1 - b2, dt(opt.epsilon)
+
+    def update(params: list[Array], grads: list[Array], lr: float) -> None:
+        if len(opt.state) != 1:
+            opt.init(params)
+        opt.t += 1
+        (p,), (g,), (m, v, _) = params, grads, opt.state[0]
+        c1 = 1.0 - opt.beta1**opt.t
+        c2 = 1.0 - opt.beta2**opt.t
+        kernel(p, g, m, v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps, dt(lr) / dt(c1))
+
+    return update
 
 
 def flat_parameters(Ws: list[Array], bs: list[Array]) -> tuple[Array, list[Array], list[Array]]:
@@ -130,9 +208,13 @@ class Workspace:
     D, U : lists of L arrays or None
         Dropout mask (already divided by keep_prob) and its uniform draws.
     dZ : list of L arrays of shape (n[l], m)
-        dZ[L] has its own buffer; for l < L, dZ[l] is computed in place of dA[l].
+        dZ[L] has its own buffer; for l < L, dA[l] = W[l+1]ᵀ dZ[l+1] is written
+        here and turned into dZ[l] in place (the activations' backward allows
+        ``out=dA``).
     X_rows, Y_rows, w : gather buffers (or None)
-        X_rows.T is the (n[0], m) batch, column-major like ``X[:, idx]``.
+        ``X_rows.T`` is the (n[0], m) batch, column-major like ``X[:, idx]``.
+    scale : numpy scalar
+        1/m in the dtype (unweighted batches).
     """
 
     def __init__(
@@ -144,8 +226,8 @@ class Workspace:
         *,
         gather: bool,
         weighted: bool,
+        labels: bool,
     ) -> None:
-        L = len(layer_dims) - 1
         sizes = layer_dims[1:]
         self.m = mb
         self.Z = [np.empty((n, mb), dtype) for n in sizes]
@@ -154,36 +236,52 @@ class Workspace:
             np.empty((n, mb), dtype) if kp < 1.0 else None
             for n, kp in zip(sizes, keep_probs, strict=True)
         ]
-        self.A_out = [A if D is None else np.empty_like(A) for A, D in zip(self.A, self.D, strict=True)]
-        # dZ[l] for l < L is written over dA[l] (the activations' backward allows out=dA)
+        self.U: list[Array | None] = [None if D is None else np.empty_like(D) for D in self.D]
+        self.A_out = [
+            A if D is None else np.empty_like(A) for A, D in zip(self.A, self.D, strict=True)
+        ]
         self.dZ = [np.empty((n, mb), dtype) for n in sizes]
         self.X_rows = np.empty((mb, layer_dims[0]), dtype) if gather else None
-        self.Y_rows = np.empty((mb, layer_dims[L]), dtype) if gather else None
+        self.Y_rows = np.empty((mb, layer_dims[-1]), dtype) if gather else None
         self.w = np.empty(mb, dtype) if (gather and weighted) else None
+        self.labels = np.empty(mb, np.intp) if (gather and labels) else None
+        self.argmax = np.empty(mb, np.intp)
+        self.scale = np.dtype(dtype).type(backprop.batch_scale(mb))
 
 
 class FastTrainer:
     """Mini-batch training steps on preallocated buffers (module docstring).
 
     Construction rebinds ``net.Ws[l]``, ``net.bs[l]`` to views of one flat
-    parameter vector (same values, same shapes) for the whole training run.
+    parameter vector (same values, same shapes) for the training run;
+    :meth:`release` writes the values back into the original arrays and puts
+    them back.
 
     Parameters
     ----------
     net : Network
     opt : Optimizer
-        Already initialised or not; it is (re)initialised on the flat vector.
+        (Re)initialised on the flat parameter vector.
     X : ndarray of shape (n[0], m)
-        Checked training inputs.
+        Checked training inputs (column-major for cheap gathering).
     Y : ndarray of shape (n[L], m)
+        Checked targets.
     w : ndarray of shape (m,) or None
         Example weights.
-    batch_size : int
-        Mini-batch size (m for full-batch).
+    l2_m : float or None
+        The m of the L2 term's λ/m (None: the batch's m, or Σwᵢ with weights),
+        as ``backprop.backward``'s ``l2_m``.
     """
 
     def __init__(
-        self, net: Network, opt: Optimizer, X: Array, Y: Array, w: Array | None, batch_size: int
+        self,
+        net: Network,
+        opt: Optimizer,
+        X: Array,
+        Y: Array,
+        w: Array | None,
+        *,
+        l2_m: float | None = None,
     ) -> None:
         self.net = net
         self.opt = opt
@@ -192,26 +290,45 @@ class FastTrainer:
         self.loss = net.loss
         self.dtype = net.dtype
         self.keep_probs = net.keep_probs
-        self.use_dropout = any(k < 1.0 for k in self.keep_probs)
         self.canonical = backprop.is_canonical(net.loss, net.activations[-1])
         self.task = net.task
         self.l2 = net.l2
+        self.l2_m = l2_m
         self.X, self.Y, self.w = X, Y, w
         self.m = X.shape[1]
-        self.bs = batch_size
         # rows of C-ordered (m, n) arrays = columns of the (n, m) F-ordered originals
         self.X_rows = X.T if X.flags.f_contiguous else None
         self.Y_rows = Y.T if Y.flags.f_contiguous else None
+        # multiclass accuracy compares argmax(A) with argmax(Y): argmax(Y) once for all
+        self.labels = Y.argmax(axis=0) if self.task == "multiclass" else None
+        self.originals = (list(net.Ws), list(net.bs))
         self.flat, Wv, bv = flat_parameters(net.Ws, net.bs)
         net.Ws[:], net.bs[:] = Wv, bv
-        self.Ws, self.bs_ = Wv, bv
+        self.Ws, self.bs = Wv, bv
         self.grad = np.empty_like(self.flat)
         self.dWs, self.dbs = _views(self.grad, [W.shape for W in Wv], [b.shape for b in bv])
-        self.params = [self.flat]
-        self.grads = [self.grad]
+        if type(opt) in OPTIMIZERS.values():
+            # elementwise updates: one call over the flat vectors, same numbers
+            self.params, self.grads = [self.flat], [self.grad]
+        else:
+            self.params = [p for pair in zip(Wv, bv, strict=True) for p in pair]
+            self.grads = [d for pair in zip(self.dWs, self.dbs, strict=True) for d in pair]
         self.opt.init(self.params)
+        self._update = _compiled_update(opt, self.flat) if len(self.params) == 1 else None
         self._tmp = [np.empty_like(W) for W in Wv] if self.l2 else []
         self._ws: dict[int, Workspace] = {}
+
+    def release(self) -> None:
+        """Write the trained values back into the network's original arrays.
+
+        The reference path updates ``net.Ws[l]``, ``net.bs[l]`` in place, so
+        code holding those arrays sees the training; this restores that
+        contract after training on the flat vector.
+        """
+        Wo, bo = self.originals
+        for dst, src in zip(Wo + bo, self.Ws + self.bs, strict=True):
+            dst[...] = src
+        self.net.Ws[:], self.net.bs[:] = Wo, bo
 
     def workspace(self, mb: int) -> Workspace:
         """The buffers for a batch of ``mb`` examples (allocated on first use)."""
@@ -224,106 +341,154 @@ class FastTrainer:
                 self.keep_probs,
                 gather=mb < self.m,
                 weighted=self.w is not None,
+                labels=self.labels is not None,
             )
             self._ws[mb] = ws
         return ws
 
-    def batch(self, ws: Workspace, idx: Array | slice | None) -> tuple[Array, Array, Array | None]:
-        """The mini-batch (X_b, Y_b, w_b): ``idx`` = None (all), a slice, or indices."""
-        X, Y, w = self.X, self.Y, self.w
-        if idx is None:
-            return X, Y, w
-        if isinstance(idx, slice):
-            return X[:, idx], Y[:, idx], None if w is None else w[idx]
-        assert ws.X_rows is not None and ws.Y_rows is not None
-        if self.X_rows is not None:
-            Xb = np.take(self.X_rows, idx, axis=0, out=ws.X_rows).T
-        else:
-            Xb = X[:, idx]
-        if self.Y_rows is not None:
-            Yb = np.take(self.Y_rows, idx, axis=0, out=ws.Y_rows).T
-        else:
-            Yb = Y[:, idx]
-        wb = None if w is None else np.take(w, idx, out=ws.w)
-        return Xb, Yb, wb
-
     def step(
-        self, idx: Array | slice | None, lr: float, rng: np.random.Generator
-    ) -> tuple[float, float, int]:
-        """One forward/backward/update step on the batch ``idx``.
+        self,
+        idx: Array | slice | None,
+        lr: float,
+        rng: np.random.Generator,
+        *,
+        monitor: bool = True,
+    ) -> tuple[float, float, int, float]:
+        """One forward/backward/update step on the mini-batch ``idx``.
+
+        Parameters
+        ----------
+        idx : None, slice or ndarray of int
+            The batch: all examples, a contiguous range, or shuffled indices.
+        lr : float
+            The learning rate α of this step.
+        rng : numpy.random.Generator
+            Draws the dropout masks.
+        monitor : bool, default=True
+            Compute the batch cost and accuracy (``fit`` records them; False
+            skips both, and the check for a non-finite cost).
 
         Returns
         -------
         J : float
-            The batch cost before the update (L2 term included); when it is
-            not finite the parameters are left unchanged.
-        accuracy : float
-            On the batch (NaN for regression).
+            The batch cost before the update (L2 term included), as
+            ``fit`` records it (NaN when not monitored); when it is not finite
+            nothing is updated.
+        n_correct : float
+            Correct predictions on the batch (NaN for regression or when not
+            monitored).
         mb : int
             The batch size.
+        m_eff : float
+            The batch's weight: mb, or Σ wᵢ with example weights.  A batch of
+            zero total weight (J would be 0/0) is skipped: nothing is computed,
+            no random number is drawn, and m_eff = 0 is returned.
         """
-        mb = self.m if idx is None else (len(range(self.m)[idx]) if isinstance(idx, slice) else len(idx))
-        ws = self.workspace(mb)
-        Xb, Yb, wb = self.batch(ws, idx)
-        Ws, bs, acts, L = self.Ws, self.bs_, self.acts, self.L
+        # -- the batch: X_b (n[0], mb), Y_b (n[L], mb), w_b (mb,) ----------------------------
+        X, Y, w = self.X, self.Y, self.w
+        labels = self.labels
+        if idx is None:
+            ws = self.workspace(self.m)
+            Xb, Yb, wb, lab = X, Y, w, labels
+        elif isinstance(idx, slice):
+            Xb, Yb = X[:, idx], Y[:, idx]
+            ws = self.workspace(Xb.shape[1])
+            wb = None if w is None else w[idx]
+            lab = None if labels is None else labels[idx]
+        else:
+            ws = self.workspace(len(idx))
+            if self.X_rows is not None:
+                Xb = np.take(self.X_rows, idx, axis=0, out=ws.X_rows).T
+            else:
+                Xb = X[:, idx]
+            if self.Y_rows is not None:
+                Yb = np.take(self.Y_rows, idx, axis=0, out=ws.Y_rows).T
+            else:
+                Yb = Y[:, idx]
+            wb = None if w is None else np.take(w, idx, out=ws.w)
+            lab = None if labels is None else np.take(labels, idx, out=ws.labels)
+        mb = ws.m
+        m_eff = mb if wb is None else float(wb.sum())
+        if m_eff <= 0:
+            return math.nan, math.nan, mb, 0.0
+        Ws, bs, acts = self.Ws, self.bs, self.acts
         dt = self.dtype.type
+        matmul = np.matmul
 
-        # forward: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]);  inverted dropout
+        # -- forward: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]);  inverted dropout ---------
         A = Xb
-        for l in range(L):
-            Z = np.matmul(Ws[l], A, out=ws.Z[l])
-            Z += bs[l]
-            acts[l].forward(Z, out=ws.A[l])
-            D = ws.D[l]
+        for l, (W, b, g, Z, Al, D) in enumerate(zip(Ws, bs, acts, ws.Z, ws.A, ws.D)):
+            matmul(W, A, out=Z)
+            Z += b
+            g.forward(Z, out=Al)
             if D is not None:
                 kp = self.keep_probs[l]
-                U = rng.random(D.shape, dtype=D.dtype)
-                np.less(U, kp, out=D)
+                # D = (u < keep_prob) / keep_prob;  A_out = A ⊙ D
+                np.less(rng.random(out=ws.U[l], dtype=D.dtype), kp, out=D)
                 D /= dt(kp)
-                np.multiply(ws.A[l], D, out=ws.A_out[l])
-            A = ws.A_out[l]
-        AL, ZL = ws.A[L - 1], ws.Z[L - 1]
+                Al = np.multiply(Al, D, out=ws.A_out[l])
+            A = Al
+        AL, ZL = ws.A[-1], ws.Z[-1]
 
-        # the batch cost J (before the update) and accuracy, as the reference path
-        Lb = self.loss.from_logits(ZL, Yb) if self.canonical else self.loss.per_example(AL, Yb)
-        m_eff = mb if wb is None else float(wb.sum())
-        J = mean_cost(Lb, wb) + backprop.l2_cost(Ws, self.l2, m_eff)
-        if not math.isfinite(J):
-            return J, math.nan, mb
-        if self.task != "regression":
-            from chainrule.network import accuracy_from_output
+        # -- the batch cost J (before the update) and the number of correct predictions ----
+        loss = self.loss
+        J = n_correct = math.nan
+        if monitor:
+            Lb = loss.from_logits(ZL, Yb) if self.canonical else loss.per_example(AL, Yb)
+            J = mean_cost(Lb, wb)
+            if self.l2:
+                J += backprop.l2_cost(Ws, self.l2, self.l2_m or m_eff)
+            if not math.isfinite(J):
+                return J, math.nan, mb, m_eff
+            n_correct = self._n_correct(AL, Yb, lab, ws)
 
-            acc = accuracy_from_output(AL, Yb, self.task)
+
+        # -- backward (course convention, backprop.backward with need_dA0=False) -----------
+        if wb is None:
+            s = ws.scale
         else:
-            acc = math.nan
-
-        # backward (course convention): dZ[L], then dW, db, dA_prev layer by layer
-        scale = backprop.batch_scale(mb, wb)
-        s = dt(scale)
-        dZ = ws.dZ[L - 1]
+            s = dt(backprop.batch_scale(mb, wb))
+        dZ = ws.dZ[-1]
         if self.canonical:
-            self.loss.fused_dZ(AL, Yb, out=dZ)
+            loss.fused_dZ(AL, Yb, out=dZ)  # dZ[L] = A[L] − Y
         else:
-            acts[L - 1].backward(self.loss.dA(AL, Yb), ZL, AL, out=dZ)
+            acts[-1].backward(loss.dA(AL, Yb), ZL, AL, out=dZ)  # dZ[L] = ∂L/∂A ⊙ g′(Z[L])
         if wb is not None:
             dZ *= wb.reshape(1, -1)
-        l2_scale = 0.0 if self.l2 == 0 else self.l2 / (mb if wb is None else m_eff)
-        for l in range(L - 1, -1, -1):
-            if l < L - 1:
-                dZ = ws.dZ[l]  # holds dA[l] = W[l+1]ᵀ dZ[l+1]
+        l2_scale = 0.0
+        if self.l2:
+            l2_scale = self.l2 / (self.l2_m or (mb if wb is None else m_eff))
+        add_reduce = np.add.reduce
+        for l in range(self.L - 1, -1, -1):
+            dZ = ws.dZ[l]
+            if l < self.L - 1:  # dZ holds dA[l] = W[l+1]ᵀ dZ[l+1]
                 D = ws.D[l]
                 if D is not None:
                     dZ *= D
-                acts[l].backward(dZ, ws.Z[l], ws.A[l], out=dZ)
+                acts[l].backward(dZ, ws.Z[l], ws.A[l], out=dZ)  # dZ[l] = dA[l] ⊙ g′(Z[l])
             A_prev = Xb if l == 0 else ws.A_out[l - 1]
-            dW = np.matmul(dZ, A_prev.T, out=self.dWs[l])
-            db = np.sum(dZ, axis=1, keepdims=True, out=self.dbs[l])
-            if scale != 1.0:
+            dW = matmul(dZ, A_prev.T, out=self.dWs[l])  # dW[l] = (1/m) dZ[l] A[l-1]ᵀ
+            db = add_reduce(dZ, axis=1, keepdims=True, out=self.dbs[l])  # db[l] = (1/m) Σ dZ[l]
+            if s != 1:
                 dW *= s
                 db *= s
             if l2_scale:
-                dW += np.multiply(dt(l2_scale), Ws[l], out=self._tmp[l])
-            if l > 0:
-                np.matmul(Ws[l].T, dZ, out=ws.dZ[l - 1])
-        self.opt.step(self.params, self.grads, lr)
-        return J, acc, mb
+                dW += np.multiply(dt(l2_scale), Ws[l], out=self._tmp[l])  # + (λ/m) W[l]
+            if l:
+                matmul(Ws[l].T, dZ, out=ws.dZ[l - 1])  # dA[l-1] = W[l]ᵀ dZ[l]
+        if self._update is not None:
+            self._update(self.params, self.grads, lr)
+        else:
+            self.opt.step(self.params, self.grads, lr)
+        return J, n_correct, mb, m_eff
+
+    def _n_correct(self, AL: Array, Yb: Array, lab: Array | None, ws: Workspace) -> float:
+        """Correct predictions on the batch, as ``accuracy_from_output`` × m."""
+        if lab is not None:  # multiclass: argmax(A) == argmax(Y), argmax(Y) gathered
+            np.argmax(AL, axis=0, out=ws.argmax)
+            return float(np.count_nonzero(np.equal(ws.argmax, lab)))
+        if self.task == "regression":
+            return math.nan
+        from chainrule.network import accuracy_from_output
+
+        return accuracy_from_output(AL, Yb, self.task) * AL.shape[1]

@@ -16,7 +16,12 @@ Safety
   raises :class:`ModelFileError` (a ``ValueError``) with the reason.
 * Writes go to a temporary file in the same folder, flushed to disk, then
   renamed over the target (``os.replace`` is atomic on POSIX and Windows), so
-  a failed save never destroys an existing model file.
+  a failed save never destroys an existing model file.  The new file gets the
+  permissions the old one had (or the umask's default for a new file).
+* :func:`save` refuses parameters with NaN or inf (:func:`load` would refuse
+  the file), and :func:`load` compares every array's shape with the stored
+  layer sizes *before* building the network, so a damaged size cannot make it
+  allocate more than the file holds.
 """
 
 from __future__ import annotations
@@ -118,6 +123,7 @@ def save(net: Network, path: str | Path, **metadata: Any) -> Path:
     Parameters
     ----------
     net : Network
+        Its parameters must be finite (ValueError otherwise, and nothing is written).
     path : str or Path
     **metadata
         Extra JSON-able information stored with the model (e.g. the data set
@@ -247,6 +253,17 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 def load(path: str | Path) -> Network:
     """Read a model file written by :func:`save` and return the Network.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; as with :func:`save`, the ``.npz`` suffix may be left out.
+
+    Returns
+    -------
+    Network
+        With its training ``history`` (if it was saved with one) and the
+        extra ``metadata`` given to :func:`save`.
 
     Raises
     ------

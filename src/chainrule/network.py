@@ -15,7 +15,7 @@ delegates every formula to the core.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,9 @@ class Network:
     dropout : float or list of float, default=0.0
         Inverted-dropout *drop* rate of the hidden layers' outputs during
         training (keep_prob = 1 − dropout); a list gives one per hidden layer.
+        Only :meth:`fit` drops units: :meth:`forward`, :meth:`cost`,
+        :meth:`gradients` and the predictions never do.  A non-zero rate on
+        a network without hidden layers is an error.
 
     Attributes
     ----------
@@ -80,6 +83,10 @@ class Network:
         The course's ``{"W1": ..., "b1": ..., ...}``.
     activations : list of Activation
     loss : Loss
+    history : History or None
+        The last :meth:`fit`'s learning curves.
+    metadata : dict
+        Extra information read from a model file (empty otherwise).
     """
 
     def __init__(
@@ -105,7 +112,9 @@ class Network:
                 )
             acts = [get_activation(a, f"activations[{i}]") for i, a in enumerate(activations)]
         else:
-            acts = [get_activation(hidden, "hidden") for _ in range(L - 1)]
+            hidden_act = get_activation(hidden, "hidden")  # checked even when L = 1
+            acts = [hidden_act] + [get_activation(hidden, "hidden") for _ in range(L - 2)]
+            acts = acts[: L - 1]
             acts.append(get_activation(output, "output"))
         self.activations: list[Activation] = acts
         self.loss: Loss = get_loss(loss)
@@ -240,8 +249,18 @@ class Network:
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], parameters: Params | None = None) -> Network:
-        """Rebuild a network from :meth:`config` (and optionally set its parameters)."""
+    def from_config(
+        cls, config: Mapping[str, Any], parameters: Mapping[str, Any] | None = None
+    ) -> Network:
+        """Rebuild a network from :meth:`config` (and optionally set its parameters).
+
+        Parameters
+        ----------
+        config : mapping
+            As returned by :meth:`config`.
+        parameters : mapping of str to array_like, optional
+            ``{"W1": ..., "b1": ...}``; validated and copied into the network's dtype.
+        """
         net = cls(
             config["layer_dims"],
             activations=config["activations"],
@@ -253,7 +272,7 @@ class Network:
             seed=config.get("seed"),
         )
         if parameters is not None:
-            net.parameters = parameters
+            net.parameters = dict(parameters)
         return net
 
     def copy(self) -> Network:
@@ -308,8 +327,9 @@ class Network:
                 )
             bad = (labels < 0) | (labels >= nL)
             if bad.any():
+                shown = [int(v) for v in np.unique(labels[bad])[:5]]
                 raise ValueError(
-                    f"{name} holds class indices {np.unique(labels[bad])[:5].tolist()} outside "
+                    f"{name} holds class indices {shown} outside "
                     f"[0, {nL - 1}] (the network has {nL} output units)"
                 )
             onehot = np.zeros((nL, labels.size), dtype=self.dtype)

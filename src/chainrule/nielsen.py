@@ -104,6 +104,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,7 @@ __all__ = [
     "accuracy",
     "batch_l2",
     "evaluate",
+    "get_recipe",
     "make_network",
     "plot_monitor",
     "reproduce",
@@ -161,6 +163,7 @@ L2_CONVENTIONS = ("training_set", "batch")
 """``"training_set"``: his λ/n (n = training-set size); ``"batch"``: λ/|mini-batch|."""
 
 _EVAL_CHUNK = 10_000  # columns per forward pass when evaluating (bounds the memory)
+_SMALL_BATCH = 64  # mini-batches up to this many columns train with one BLAS thread
 
 
 # --------------------------------------------------------------------------------------
@@ -202,20 +205,19 @@ def make_network(
     check_choice(cost, COSTS, "cost")
     check_choice(weight_init, WEIGHT_INITS, "weight_init")
     dt = check_dtype(dtype)
-    rng = resolve_rng(seed)
     net = Network(
         dims,
         hidden="sigmoid",
         output="sigmoid",
         loss=COSTS[cost],
         init=WEIGHT_INITS[weight_init],
-        seed=rng,
+        seed=seed,
         dtype=dt,
     )
-    # His biases: np.random.randn(y, 1) for every layer but the input, b[l] ~ N(0, 1).
+    # His biases: np.random.randn(y, 1) for every layer but the input, b[l] ~ N(0, 1),
+    # drawn after the weights from the network's own Generator (which later shuffles).
+    rng = net._rng
     net.bs = [rng.standard_normal((n, 1)).astype(dt) for n in dims[1:]]
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        net.seed = int(seed)
     return net
 
 
@@ -274,9 +276,7 @@ def _per_example_losses(net: Network, AL: Array, ZL: Array, Y: Array) -> Array:
     return net.loss.per_example(AL, Y)
 
 
-def _evaluate(
-    net: Network, X: Array, Y: Array, labels: Any, lmbda: float
-) -> tuple[float, int]:
+def _evaluate(net: Network, X: Array, Y: Array, labels: Any, lmbda: float) -> tuple[float, int]:
     """(his total_cost, number correct) for validated X (n[0], m) and one-hot Y (n[L], m)."""
     m = X.shape[1]
     Ls, correct = [], 0
@@ -376,7 +376,12 @@ class Monitor:
         return len(self.epoch_seconds)
 
     def as_tuple(self) -> tuple[list[float], list[int], list[float], list[int]]:
-        """``(evaluation_cost, evaluation_accuracy, training_cost, training_accuracy)``, as network2.SGD returns."""
+        """What ``network2.SGD`` returns.
+
+        Returns
+        -------
+        (evaluation_cost, evaluation_accuracy, training_cost, training_accuracy)
+        """
         return (
             self.evaluation_cost,
             self.evaluation_accuracy,
@@ -423,6 +428,32 @@ def _step(
     )
     # W ← W − η dW = (1 − ηλ/n) W − (η/|B|) Σ ∇w C_x;   b ← b − η db
     opt.step(params, [d for pair in zip(g.dW, g.db, strict=True) for d in pair], eta)
+
+
+def _blas_limit(blas_threads: int | str | None, mini_batch_size: int) -> Any:
+    """A context manager limiting BLAS threads (a no-op when nothing is to change)."""
+    if blas_threads is None:
+        return nullcontext()
+    if blas_threads == "auto":
+        if mini_batch_size > _SMALL_BATCH:
+            return nullcontext()
+        threads = 1
+    else:
+        threads = check_positive_int(blas_threads, "blas_threads")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+def _progress_bar(show: bool, total: int) -> Any:
+    """A tqdm bar over the mini-batches (closed on exit), or a null context yielding None."""
+    if not show:
+        return nullcontext()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="batch", desc="sgd", dynamic_ncols=True)
 
 
 def update_mini_batch(
@@ -478,6 +509,7 @@ def sgd(
     seed: int | np.random.Generator | None = None,
     progress: bool | None = None,
     callback: Callable[[int, dict[str, Any]], bool | None] | None = None,
+    blas_threads: int | str | None = "auto",
 ) -> Monitor:
     """``network2.SGD``: mini-batch stochastic gradient descent with his λ/n update.
 
@@ -520,6 +552,12 @@ def sgd(
         ``evaluation_accuracy``, ``training_cost``, ``training_accuracy`` when
         monitored, and ``n_evaluation``, ``n_training``, ``seconds``);
         returning True stops training.
+    blas_threads : int, "auto" or None, default="auto"
+        BLAS threads during training (threadpoolctl).  With mini-batches of
+        |B| ≤ 64 columns every matrix product is tiny, and a second BLAS thread
+        only adds synchronisation -- on a busy 2-core machine it made one
+        chapter-3 epoch 15× slower -- so ``"auto"`` uses one thread there and
+        leaves larger batches alone.  ``None`` never changes the setting.
 
     Returns
     -------
@@ -568,13 +606,8 @@ def sgd(
     )
     n_batches = math.ceil(n / bs)
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = None
     tick = max(1, n_batches // 100)
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=epochs * n_batches, unit="batch", desc="sgd", dynamic_ncols=True)
-    try:
+    with _blas_limit(blas_threads, bs), _progress_bar(show, epochs * n_batches) as bar:
         for epoch in range(epochs):
             t0 = time.perf_counter()
             perm = rng.permutation(n)
@@ -620,9 +653,6 @@ def sgd(
             if callback is not None and callback(epoch, record):
                 mon.message = f"stopped by callback after epoch {epoch}"
                 break
-    finally:
-        if bar is not None:
-            bar.close()
     if not mon.message:
         mon.message = f"finished {mon.epochs_run} epochs"
     return mon
@@ -668,9 +698,10 @@ class Recipe:
     def describe(self) -> str:
         """One line: the architecture and hyper-parameters."""
         reg = f", λ = {self.lmbda:g}" if self.lmbda else ""
+        law = "N(0, 1)" if self.weight_init == "large" else "N(0, 1/n_in)"
         return (
             f"{list(self.sizes)} sigmoid, {self.cost.replace('_', '-')} cost, "
-            f"weights {self.weight_init} ({'N(0, 1)' if self.weight_init == 'large' else 'N(0, 1/n_in)'}), "
+            f"weights {self.weight_init} {law}, "
             f"η = {self.eta:g}{reg}, mini-batch {self.mini_batch_size}, {self.epochs} epochs"
         )
 
@@ -757,6 +788,63 @@ class Reproduction:
         }
 
 
+_RECIPE_FIELDS = (
+    "sizes",
+    "cost",
+    "weight_init",
+    "epochs",
+    "mini_batch_size",
+    "eta",
+    "lmbda",
+    "evaluation",
+)
+
+
+def get_recipe(recipe: str | Recipe, **overrides: Any) -> Recipe:
+    """A recipe by name (or as given) with some of its settings replaced.
+
+    Parameters
+    ----------
+    recipe : "ch1", "ch3" or Recipe
+    **overrides
+        ``sizes``, ``cost``, ``weight_init``, ``epochs``, ``mini_batch_size``,
+        ``eta``, ``lmbda``, ``evaluation``; ``None`` values are ignored.
+
+    Returns
+    -------
+    Recipe
+    """
+    if isinstance(recipe, str):
+        check_choice(recipe, RECIPES, "recipe")
+        rec = RECIPES[recipe]
+    elif isinstance(recipe, Recipe):
+        rec = recipe
+    else:
+        raise TypeError(f"recipe must be one of {sorted(RECIPES)} or a Recipe, got {recipe!r}")
+    unknown = set(overrides) - set(_RECIPE_FIELDS)
+    if unknown:
+        raise TypeError(
+            f"unknown recipe settings {sorted(unknown)}; valid: {', '.join(_RECIPE_FIELDS)}"
+        )
+    new = {k: v for k, v in overrides.items() if v is not None}
+    if "sizes" in new:
+        new["sizes"] = tuple(check_layer_dims(new["sizes"], "sizes"))
+    for key in ("epochs", "mini_batch_size"):
+        if key in new:
+            new[key] = check_positive_int(new[key], key)
+    if "eta" in new:
+        new["eta"] = check_positive_float(new["eta"], "eta")
+    if "lmbda" in new:
+        new["lmbda"] = check_nonneg_float(new["lmbda"], "lmbda")
+    if "cost" in new:
+        check_choice(new["cost"], COSTS, "cost")
+    if "weight_init" in new:
+        check_choice(new["weight_init"], WEIGHT_INITS, "weight_init")
+    if "evaluation" in new:
+        check_choice(new["evaluation"], ("test", "validation"), "evaluation")
+    return replace(rec, **new)
+
+
 def reproduce(
     recipe: str | Recipe,
     data_dir: Any = None,
@@ -804,31 +892,7 @@ def reproduce(
     -------
     Reproduction
     """
-    if isinstance(recipe, str):
-        check_choice(recipe, RECIPES, "recipe")
-        rec = RECIPES[recipe]
-    elif isinstance(recipe, Recipe):
-        rec = recipe
-    else:
-        raise TypeError(f"recipe must be one of {sorted(RECIPES)} or a Recipe, got {recipe!r}")
-    unknown = set(overrides) - {
-        "sizes",
-        "cost",
-        "weight_init",
-        "mini_batch_size",
-        "eta",
-        "lmbda",
-        "evaluation",
-    }
-    if unknown:
-        raise TypeError(f"reproduce() got unknown recipe settings: {sorted(unknown)}")
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    if epochs is not None:
-        overrides["epochs"] = check_positive_int(epochs, "epochs")
-    if "sizes" in overrides:
-        overrides["sizes"] = tuple(check_layer_dims(overrides["sizes"], "sizes"))
-    rec = replace(rec, **overrides)
-    check_choice(rec.evaluation, ("test", "validation"), "evaluation")
+    rec = get_recipe(recipe, epochs=epochs, **overrides)
     check_choice(monitor, ("all", "accuracy"), "monitor")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -852,9 +916,7 @@ def reproduce(
             f"sizes must start with {X.shape[0]} inputs and end with 10 outputs for MNIST, "
             f"got {list(rec.sizes)}"
         )
-    rng = np.random.default_rng(int(seed))
-    net = make_network(rec.sizes, rec.cost, rec.weight_init, seed=rng, dtype=dtype)
-    net.seed = int(seed)
+    net = make_network(rec.sizes, rec.cost, rec.weight_init, seed=int(seed), dtype=dtype)
     ev = (
         (dataset.X_val, dataset.y_val)
         if rec.evaluation == "validation"
@@ -876,11 +938,9 @@ def reproduce(
         monitor_evaluation_accuracy=True,
         monitor_training_cost=every,
         monitor_training_accuracy=every,
-        seed=rng,
         progress=progress,
         callback=callback,
     )
-    mon.settings["seed"] = int(seed)
     seconds = time.perf_counter() - t0
     m_val, m_test = dataset.X_val.shape[1], dataset.X_test.shape[1]
     return Reproduction(

@@ -258,123 +258,71 @@ def fit(
         bar = tqdm(total=epochs, unit="epoch", desc="training", leave=True, dynamic_ncols=True)
 
     try:
-        # A diverging run overflows on its way to inf/NaN; NumPy's warnings about that are
-        # replaced by one DivergenceWarning (the cost is checked every batch, the parameters
-        # every epoch).
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for epoch in range(epochs):
-                lr = schedule(epoch)
-                perm = rng.permutation(m) if (shuffle and bs < m) else None
-                tot_cost = 0.0  # Σ_batches J_batch · (batch weight)
-                tot_cost_weight = 0.0  # Σ_batches (batch weight): m_b, or Σ wᵢ with weights
-                tot_correct = 0.0  # Σ_batches accuracy · m_b
-                tot_examples = 0
-                diverged = False
-                for start in range(0, m, bs):
-                    if bs == m:
-                        Xb, Yb, wb = Xc, Yc, w
-                    elif perm is None:
-                        sl = slice(start, start + bs)
-                        Xb, Yb = Xc[:, sl], Yc[:, sl]
-                        wb = None if w is None else w[sl]
-                    else:
-                        idx = perm[start : start + bs]
-                        Xb, Yb = Xc[:, idx], Yc[:, idx]
-                        wb = None if w is None else w[idx]
-                    mb = Xb.shape[1]
-                    m_eff = mb if wb is None else float(wb.sum())
-                    if m_eff <= 0:  # a mini-batch of zero-weight examples: J_batch is 0/0
-                        continue
-                    AL, caches = backprop.forward(
-                        Xb,
-                        net.Ws,
-                        net.bs,
-                        net.activations,
-                        keep_probs=keep_probs if use_dropout else None,
-                        rng=rng,
-                    )
-                    Lb = (
-                        net.loss.from_logits(caches[-1].Z, Yb)
-                        if canonical
-                        else net.loss.per_example(AL, Yb)
-                    )
-                    Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_eff)
-                    if not math.isfinite(Jb):
-                        diverged = True
-                        break
-                    tot_cost += Jb * m_eff
-                    tot_cost_weight += m_eff
-                    if task != "regression":
-                        tot_correct += accuracy_from_output(AL, Yb, task) * mb
-                    tot_examples += mb
-                    grads = backprop.backward(
-                        caches,
-                        Yb,
-                        net.Ws,
-                        net.activations,
-                        net.loss,
-                        l2=net.l2,
-                        l2_m=None if wb is None else m_eff,
-                        sample_weight=wb,
-                        need_dA0=False,
-                    )
-                    gl = [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
-                    opt.step(params, gl, lr)
-                if not diverged and not all(np.isfinite(p).all() for p in params):
-                    diverged = True
-                if diverged:
-                    for p, q in zip(params, last_finite, strict=True):
-                        p[...] = q
-                    hist.diverged = True
-                    kept = (
-                        "the initial parameters"
-                        if epoch == 0
-                        else f"the parameters from the end of epoch {epoch}"
-                    )
-                    hist.message = (
-                        f"training diverged in epoch {epoch + 1} (non-finite cost or parameters); "
-                        f"kept {kept}. Try a smaller learning rate (now {lr:g})."
-                    )
-                    warnings.warn(hist.message, DivergenceWarning, stacklevel=2)
-                    break
+        for epoch in range(epochs):
+            lr = schedule(epoch)
+            perm = rng.permutation(m) if (shuffle and bs < m) else None
+            # A diverging run overflows on its way to inf/NaN; NumPy's warnings about that
+            # are replaced by one DivergenceWarning below (the cost is checked every batch,
+            # the parameters every epoch).  The user's callback runs outside this.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                stats = _run_epoch(
+                    net, Xc, Yc, w, perm, bs, lr, opt, params,
+                    keep_probs if use_dropout else None, rng, canonical, task,
+                )  # fmt: skip
+                finite = stats is not None and all(np.isfinite(p).all() for p in params)
+            if stats is None or not finite:
                 for p, q in zip(params, last_finite, strict=True):
-                    q[...] = p
-
-                hist.epoch.append(epoch + 1)
-                hist.train_cost.append(tot_cost / tot_cost_weight)
-                hist.train_accuracy.append(
-                    tot_correct / tot_examples if task != "regression" else float("nan")
+                    p[...] = q
+                hist.diverged = True
+                kept = (
+                    "the initial parameters"
+                    if epoch == 0
+                    else f"the parameters from the end of epoch {epoch}"
                 )
-                hist.learning_rate.append(lr)
-                logs = {"cost": hist.train_cost[-1], "accuracy": hist.train_accuracy[-1]}
-                if Xv is not None and Yv is not None:
-                    vc, ALv = net._cost_and_output(Xv, Yv)
-                    va = accuracy_from_output(ALv, Yv, task) if task != "regression" else math.nan
-                    hist.val_cost.append(vc)
-                    hist.val_accuracy.append(va)
-                    logs.update(val_cost=vc, val_accuracy=va)
-                if bar is not None:
-                    bar.set_postfix(
-                        {k: f"{v:.4f}" for k, v in logs.items() if not math.isnan(v)},
-                        refresh=False,
-                    )
-                    bar.update(1)
+                hist.message = (
+                    f"training diverged in epoch {epoch + 1} (non-finite cost or parameters); "
+                    f"kept {kept}. Try a smaller learning rate (now {lr:g})."
+                )
+                warnings.warn(hist.message, DivergenceWarning, stacklevel=2)
+                break
+            for p, q in zip(params, last_finite, strict=True):
+                q[...] = p
 
-                if early_stopping:
-                    monitored = hist.val_cost[-1] if hist.val_cost else hist.train_cost[-1]
-                    if monitored < best - min_delta:
-                        best, since_best = monitored, 0
-                        hist.best_epoch = epoch + 1
-                        if restore_best:
-                            best_params = [p.copy() for p in params]
-                    else:
-                        since_best += 1
-                if callback is not None and callback(epoch + 1, logs):
-                    hist.message = f"stopped by callback after epoch {epoch + 1}"
-                    break
-                if early_stopping and since_best >= patience:
-                    hist.stopped_early = True
-                    break
+            train_cost, train_accuracy = stats
+            hist.epoch.append(epoch + 1)
+            hist.train_cost.append(train_cost)
+            hist.train_accuracy.append(train_accuracy)
+            hist.learning_rate.append(lr)
+            logs = {"cost": hist.train_cost[-1], "accuracy": hist.train_accuracy[-1]}
+            if Xv is not None and Yv is not None:
+                with np.errstate(over="ignore", invalid="ignore"):  # (as for training)
+                    vc, ALv = net._cost_and_output(Xv, Yv)
+                va = accuracy_from_output(ALv, Yv, task) if task != "regression" else math.nan
+                hist.val_cost.append(vc)
+                hist.val_accuracy.append(va)
+                logs.update(val_cost=vc, val_accuracy=va)
+            if bar is not None:
+                bar.set_postfix(
+                    {k: f"{v:.4f}" for k, v in logs.items() if not math.isnan(v)},
+                    refresh=False,
+                )
+                bar.update(1)
+
+            if early_stopping:
+                monitored = hist.val_cost[-1] if hist.val_cost else hist.train_cost[-1]
+                if monitored < best - min_delta:
+                    best, since_best = monitored, 0
+                    hist.best_epoch = epoch + 1
+                    if restore_best:
+                        best_params = [p.copy() for p in params]
+                else:
+                    since_best += 1
+            if callback is not None and callback(epoch + 1, logs):
+                hist.message = f"stopped by callback after epoch {epoch + 1}"
+                break
+            if early_stopping and since_best >= patience:
+                hist.stopped_early = True
+                break
     finally:
         if bar is not None:
             bar.close()
@@ -402,3 +350,74 @@ def fit(
     elif restored:
         hist.message += restored
     return hist
+
+
+def _run_epoch(
+    net: Network,
+    X: Array,
+    Y: Array,
+    w: Array | None,
+    perm: np.ndarray | None,
+    bs: int,
+    lr: float,
+    opt: Optimizer,
+    params: list[Array],
+    keep_probs: list[float] | None,
+    rng: np.random.Generator,
+    canonical: bool,
+    task: str,
+) -> tuple[float, float] | None:
+    """One pass over the mini-batches: the epoch's (train cost, train accuracy), or None.
+
+    None means a batch cost was not finite (divergence); the parameters then hold the
+    updates of the batches before it.  ``perm`` is the epoch's shuffling (None: the
+    columns in order).  The train cost is the mean of the batch costs (each taken
+    before its batch's update) weighted by the batches' m_b (Σ wᵢ with example
+    weights); the accuracy is the m_b-weighted mean of the batch accuracies.
+    """
+    m = X.shape[1]
+    tot_cost = 0.0  # Σ_batches J_batch · (batch weight)
+    tot_cost_weight = 0.0  # Σ_batches (batch weight): m_b, or Σ wᵢ with example weights
+    tot_correct = 0.0  # Σ_batches accuracy · m_b
+    tot_examples = 0
+    for start in range(0, m, bs):
+        if bs == m:
+            Xb, Yb, wb = X, Y, w
+        elif perm is None:
+            sl = slice(start, start + bs)
+            Xb, Yb = X[:, sl], Y[:, sl]
+            wb = None if w is None else w[sl]
+        else:
+            idx = perm[start : start + bs]
+            Xb, Yb = X[:, idx], Y[:, idx]
+            wb = None if w is None else w[idx]
+        mb = Xb.shape[1]
+        m_eff = mb if wb is None else float(wb.sum())
+        if m_eff <= 0:  # a mini-batch of zero-weight examples: J_batch would be 0/0
+            continue
+        AL, caches = backprop.forward(
+            Xb, net.Ws, net.bs, net.activations, keep_probs=keep_probs, rng=rng
+        )
+        Lb = net.loss.from_logits(caches[-1].Z, Yb) if canonical else net.loss.per_example(AL, Yb)
+        Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_eff)
+        if not math.isfinite(Jb):
+            return None
+        tot_cost += Jb * m_eff
+        tot_cost_weight += m_eff
+        if task != "regression":
+            tot_correct += accuracy_from_output(AL, Yb, task) * mb
+        tot_examples += mb
+        grads = backprop.backward(
+            caches,
+            Yb,
+            net.Ws,
+            net.activations,
+            net.loss,
+            l2=net.l2,
+            l2_m=None if wb is None else m_eff,
+            sample_weight=wb,
+            need_dA0=False,
+        )
+        opt.step(params, [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair], lr)
+    accuracy = tot_correct / tot_examples if task != "regression" else math.nan
+    return tot_cost / tot_cost_weight, accuracy

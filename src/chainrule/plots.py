@@ -1,0 +1,291 @@
+r"""Learning-curve figures (matplotlib), drawn without a display.
+
+Two plots:
+
+* :func:`plot_history` -- the curves of a :class:`chainrule.training.History`:
+  the cost J per epoch (training, and validation when it was recorded) in one
+  panel, the accuracy in a second (left out for regression, where accuracy is
+  undefined and recorded as NaN).  The epoch early stopping kept is marked.
+* :func:`plot_costs` -- the course's figure: the cost recorded every
+  ``every`` iterations of gradient descent, titled with the learning rate.
+
+Both build a :class:`matplotlib.figure.Figure` directly, with the Agg canvas,
+never through ``pyplot``: nothing needs a display, nothing is registered in
+pyplot's global figure list (so a loop of plots leaks no memory), and the
+backend the user chose for interactive work is left alone.  In a notebook the
+returned figure displays like any other.  With ``path`` the figure is also
+written, atomically (:func:`chainrule.io.atomic_write_bytes`): a crash while
+saving never leaves half an image.  matplotlib is imported inside the
+functions, so ``import chainrule`` does not pay for it.
+
+>>> import chainrule
+>>> h = chainrule.History(epoch=[1, 2], train_cost=[0.7, 0.5], train_accuracy=[0.5, 0.8],
+...                       learning_rate=[0.01, 0.01])
+>>> fig = chainrule.plots.plot_history(h)
+>>> [ax.get_ylabel() for ax in fig.axes]
+['cost J', 'accuracy']
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from chainrule.training import History
+
+__all__ = ["plot_costs", "plot_history", "save_figure"]
+
+_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
+_TRAIN_COLOR = "tab:blue"
+_VAL_COLOR = "tab:orange"
+
+
+def _new_figure(figsize: tuple[float, float]) -> Figure:
+    """A Figure on the Agg canvas, outside pyplot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` atomically; the format comes from the suffix.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+        Ends in ``.png``, ``.svg``, ``.pdf``, ``.jpg`` or ``.jpeg``.
+    dpi : int, default=120
+        Resolution of raster formats.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        For another suffix.
+    FileNotFoundError
+        If the folder does not exist.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from chainrule.io import atomic_write_bytes
+
+    path = Path(path)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"path {str(path)!r}: unsupported image type {path.suffix!r}; "
+            f"use one of {', '.join(sorted(_FORMATS))}"
+        )
+    if not isinstance(fig.canvas, FigureCanvasAgg):  # e.g. a pyplot figure on another backend
+        FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    data = buf.getvalue()
+    return atomic_write_bytes(path, lambda f: f.write(data))
+
+
+def _as_floats(values: Any, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a sequence of numbers, got {values!r:.80}") from exc
+    return arr
+
+
+def _use_log_scale(*series: np.ndarray) -> bool:
+    """Log y-axis when every cost is positive and they span more than a factor of 50."""
+    vals = np.concatenate([s[np.isfinite(s)] for s in series]) if series else np.empty(0)
+    if vals.size < 2 or (vals <= 0).any():
+        return False
+    return bool(vals.max() / vals.min() > 50)
+
+
+def plot_history(
+    history: History | Mapping[str, Any],
+    path: str | Path | None = None,
+    title: str | None = None,
+    *,
+    log_cost: bool | None = None,
+) -> Figure:
+    """Learning curves of a training run: cost per epoch, and accuracy per epoch.
+
+    Parameters
+    ----------
+    history : History or dict
+        A :class:`chainrule.training.History` (``net.history``, or the value
+        :func:`chainrule.training.fit` returns), or its :meth:`~History.to_dict`.
+    path : str or Path, optional
+        Also write the figure there (atomically; format from the suffix:
+        ``.png``, ``.svg``, ``.pdf``, ``.jpg``).
+    title : str, optional
+        Figure title.  The history's end (early stopping, divergence) is added
+        below it.
+    log_cost : bool or None, default=None
+        Logarithmic cost axis; None chooses it when every cost is positive and
+        the costs span more than a factor of 50.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels (``cost J``, ``accuracy``), or one (``cost J``) when no
+        accuracy was recorded (regression: the accuracies are NaN).  Lines:
+        ``train`` and, when the history has validation curves, ``validation``.
+
+    Notes
+    -----
+    The training curve is what :class:`History` records: the average of the
+    mini-batch costs during each epoch (dropout on), so early in training it
+    sits above the validation curve, which is measured after the epoch with
+    dropout off.
+    """
+    from chainrule.training import History
+
+    if isinstance(history, Mapping):
+        history = History.from_dict(dict(history))
+    if not isinstance(history, History):
+        raise TypeError(f"history must be a History or a dict, got {type(history).__name__}")
+    epochs = _as_floats(history.epoch, "history.epoch")
+    train_cost = _as_floats(history.train_cost, "history.train_cost")
+    train_acc = _as_floats(history.train_accuracy, "history.train_accuracy")
+    val_cost = _as_floats(history.val_cost, "history.val_cost")
+    val_acc = _as_floats(history.val_accuracy, "history.val_accuracy")
+    if train_cost.size != epochs.size:
+        raise ValueError(f"history has {epochs.size} epochs but {train_cost.size} training costs")
+    has_val = val_cost.size > 0
+    if has_val and val_cost.size != epochs.size:
+        raise ValueError(f"history has {epochs.size} epochs but {val_cost.size} validation costs")
+    has_acc = bool(np.isfinite(train_acc).any() or np.isfinite(val_acc).any())
+
+    fig = _new_figure((10.0, 4.0) if has_acc else (6.0, 4.0))
+    axes = fig.subplots(1, 2) if has_acc else [fig.subplots(1, 1)]
+    ax_cost: Axes = axes[0]
+    marker = "o" if epochs.size <= 30 else None
+    ax_cost.plot(epochs, train_cost, color=_TRAIN_COLOR, marker=marker, ms=3, label="train")
+    if has_val:
+        ax_cost.plot(epochs, val_cost, color=_VAL_COLOR, marker=marker, ms=3, label="validation")
+    use_log = _use_log_scale(train_cost, val_cost) if log_cost is None else bool(log_cost)
+    if use_log:
+        ax_cost.set_yscale("log")
+    ax_cost.set_ylabel("cost J")
+    ax_cost.set_title("cost" + (" (log scale)" if use_log else ""))
+    panels: list[Axes] = [ax_cost]
+    if has_acc:
+        ax_acc: Axes = axes[1]
+        ax_acc.plot(epochs, train_acc, color=_TRAIN_COLOR, marker=marker, ms=3, label="train")
+        if has_val and np.isfinite(val_acc).any():
+            best = int(np.nanargmax(val_acc))
+            ax_acc.plot(
+                epochs,
+                val_acc,
+                color=_VAL_COLOR,
+                marker=marker,
+                ms=3,
+                label=f"validation (best {val_acc[best]:.4f})",
+            )
+        ax_acc.set_ylabel("accuracy")
+        ax_acc.set_title("accuracy")
+        panels.append(ax_acc)
+    for ax in panels:
+        ax.set_xlabel("epoch")
+        ax.grid(True, alpha=0.3)
+        if epochs.size:
+            ax.set_xlim(min(0.0, epochs[0]), epochs[-1] + 0.5)
+        if history.best_epoch is not None and history.stopped_early:
+            ax.axvline(history.best_epoch, color="gray", ls="--", lw=1, label="kept (best) epoch")
+        if epochs.size:
+            ax.legend(loc="best", fontsize="small")
+        else:
+            ax.text(
+                0.5,
+                0.5,
+                "no completed epoch",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="gray",
+            )
+    if epochs.size and epochs[-1] <= 20:
+        from matplotlib.ticker import MaxNLocator
+
+        for ax in panels:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    suptitle = title or ""
+    if history.diverged or history.stopped_early:
+        suptitle = f"{suptitle}\n{history.message}" if suptitle else history.message
+    if suptitle:
+        fig.suptitle(suptitle, fontsize="medium")
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_costs(
+    costs: Sequence[float] | np.ndarray,
+    learning_rate: float,
+    path: str | Path | None = None,
+    every: int = 100,
+) -> Figure:
+    """The course's learning-curve figure: the cost every ``every`` iterations.
+
+    Parameters
+    ----------
+    costs : sequence of float, shape (k,)
+        The cost J recorded at iterations 0, every, 2·every, ... (what the
+        course's ``L_layer_model`` appends to ``costs``).
+    learning_rate : float
+        α, shown in the title ("Learning rate = 0.0075").
+    path : str or Path, optional
+        Also write the figure there (atomically; format from the suffix).
+    every : int, default=100
+        Iterations between two recorded costs.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel; x is the iteration number (0, every, 2·every, ...), y the cost.
+    """
+    from chainrule._validation import check_positive_float, check_positive_int
+
+    every = check_positive_int(every, "every")
+    lr = check_positive_float(learning_rate, "learning_rate")
+    J = _as_floats(costs, "costs")  # one number per entry (also (1, 1) arrays, as the course keeps)
+    if J.size == 0:
+        raise ValueError("costs is empty: record at least one cost to plot")
+    iterations = np.arange(J.size) * every
+    fig = _new_figure((6.0, 4.0))
+    ax = fig.subplots(1, 1)
+    ax.plot(iterations, J, color=_TRAIN_COLOR, marker="o" if J.size <= 30 else None, ms=3)
+    ax.set_xlabel(f"iteration (cost recorded every {every})")
+    ax.set_ylabel("cost J")
+    ax.set_title(f"Learning rate = {lr:g}")
+    ax.grid(True, alpha=0.3)
+    if not np.isfinite(J).all():
+        bad = int(np.argmax(~np.isfinite(J)))
+        ax.text(
+            0.02,
+            0.95,
+            f"non-finite cost from iteration {bad * every}",
+            ha="left",
+            va="top",
+            transform=ax.transAxes,
+            color="tab:red",
+        )
+    if path is not None:
+        save_figure(fig, path)
+    return fig

@@ -1,0 +1,919 @@
+r"""Course 1, week 4: "Building your Deep Neural Network: Step by Step" and the
+"Deep Neural Network - Application" (cat vs non-cat), function by function.
+
+Every function has the course's name, signature, return values, cache layout
+and seeds; the math is the core's (:mod:`chainrule.activations`,
+:mod:`chainrule.backprop`, :mod:`chainrule.losses`, :mod:`chainrule.optim`).
+Shapes: examples are columns, X is (n[0], m), W[l] is (n[l], n[l-1]), b[l]
+is (n[l], 1).  See ``docs/stepwise.md`` for the walk-through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chainrule import backprop
+from chainrule._typing import Array, Params
+from chainrule._validation import check_positive_int
+from chainrule.activations import Activation, ReLU, Sigmoid
+from chainrule.backprop import LayerCache
+from chainrule.initializers import initialize
+from chainrule.losses import BinaryCrossEntropy
+from chainrule.losses import cost as mean_cost
+from chainrule.optim import SGD
+from chainrule.stepwise._common import (
+    LEGACY_RNG,
+    activation_from_name,
+    check_dims,
+    check_grads_like,
+    check_learning_rate,
+    check_parameters,
+    check_same_shape,
+    seed_legacy,
+    to_array,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "L_layer_model",
+    "L_model_backward",
+    "L_model_forward",
+    "accuracy",
+    "compute_cost",
+    "flatten_images",
+    "initialize_parameters",
+    "initialize_parameters_deep",
+    "initialize_parameters_deep_app",
+    "linear_activation_backward",
+    "linear_activation_forward",
+    "linear_backward",
+    "linear_forward",
+    "load_data",
+    "predict",
+    "print_mislabeled_images",
+    "relu",
+    "relu_backward",
+    "sigmoid",
+    "sigmoid_backward",
+    "two_layer_model",
+    "update_parameters",
+]
+
+_RELU = ReLU()
+_SIGMOID = Sigmoid()
+_BCE = BinaryCrossEntropy()
+
+LinearCache = tuple[Array, Array, Array]
+"""(A_prev, W, b) of one layer."""
+Cache = tuple[LinearCache, Array]
+"""((A_prev, W, b), Z): what linear_activation_forward keeps for the backward step."""
+
+
+# --------------------------------------------------------------------------------------
+# Activations: A = g(Z) with cache = Z, and dZ = dA ⊙ g′(Z)
+# --------------------------------------------------------------------------------------
+
+
+def sigmoid(Z: Any) -> tuple[Array, Array]:
+    """A = σ(Z) = 1 / (1 + e^(−Z)), elementwise; cache = Z.
+
+    Parameters
+    ----------
+    Z : array_like of shape (n[l], m)
+
+    Returns
+    -------
+    A : ndarray of shape (n[l], m)
+    cache : ndarray of shape (n[l], m)
+        Z itself, for :func:`sigmoid_backward`.
+    """
+    Z = to_array(Z, "Z", ndim=None)
+    return _SIGMOID.forward(Z), Z
+
+
+def relu(Z: Any) -> tuple[Array, Array]:
+    """A = max(0, Z), elementwise; cache = Z.
+
+    Parameters
+    ----------
+    Z : array_like of shape (n[l], m)
+
+    Returns
+    -------
+    A : ndarray of shape (n[l], m)
+    cache : ndarray of shape (n[l], m)
+        Z itself, for :func:`relu_backward`.
+    """
+    Z = to_array(Z, "Z", ndim=None)
+    return _RELU.forward(Z), Z
+
+
+def _activation_backward(g: Activation, dA: Any, cache: Any) -> Array:
+    dA = to_array(dA, "dA", ndim=None)
+    Z = to_array(cache, "cache (Z)", ndim=None)
+    check_same_shape(dA, Z, "dA", "cache (Z)")
+    # σ′ is written in terms of A = σ(Z), which the course does not cache: recompute it
+    return g.backward(dA, Z, g.forward(Z))  # dZ = dA ⊙ g′(Z)
+
+
+def sigmoid_backward(dA: Any, cache: Any) -> Array:
+    """dZ = dA ⊙ σ′(Z) = dA ⊙ σ(Z)(1 − σ(Z)); σ(Z) is recomputed from the cached Z.
+
+    Parameters
+    ----------
+    dA : array_like of shape (n[l], m)
+        ∂L/∂A[l], per example (no 1/m).
+    cache : array_like of shape (n[l], m)
+        Z[l], as returned by :func:`sigmoid`.
+
+    Returns
+    -------
+    dZ : ndarray of shape (n[l], m)
+    """
+    return _activation_backward(_SIGMOID, dA, cache)
+
+
+def relu_backward(dA: Any, cache: Any) -> Array:
+    """dZ = dA ⊙ 1[Z > 0] (the derivative at Z = 0 is taken as 0, as the course).
+
+    Parameters
+    ----------
+    dA : array_like of shape (n[l], m)
+    cache : array_like of shape (n[l], m)
+        Z[l], as returned by :func:`relu`.
+
+    Returns
+    -------
+    dZ : ndarray of shape (n[l], m)
+    """
+    return _activation_backward(_RELU, dA, cache)
+
+
+# --------------------------------------------------------------------------------------
+# Initialisation (the course's seeds, numpy's legacy global generator)
+# --------------------------------------------------------------------------------------
+
+
+def _as_params(Ws: Sequence[Array], bs: Sequence[Array]) -> Params:
+    out: Params = {}
+    for l, (W, b) in enumerate(zip(Ws, bs, strict=True), start=1):
+        out[f"W{l}"] = W
+        out[f"b{l}"] = b
+    return out
+
+
+def _seeded_init(layer_dims: list[int], init: str, seed: int | None) -> Params:
+    """Seed the legacy generator (the course's ``np.random.seed``) and draw W[1..L] in order."""
+    if seed is not None:
+        seed_legacy(seed)
+    Ws, bs = initialize(layer_dims, init, LEGACY_RNG)
+    return _as_params(Ws, bs)
+
+
+def initialize_parameters(n_x: int, n_h: int, n_y: int) -> Params:
+    """The two-layer initialiser: ``np.random.seed(1)``, W = randn · 0.01, b = 0.
+
+    Parameters
+    ----------
+    n_x, n_h, n_y : int
+        Sizes of the input, hidden and output layers.
+
+    Returns
+    -------
+    parameters : dict
+        Exactly ``W1`` (n_h, n_x), ``b1`` (n_h, 1), ``W2`` (n_y, n_h), ``b2`` (n_y, 1).
+
+    Notes
+    -----
+    Seeds numpy's legacy global generator (a side effect, as in the course).
+    """
+    dims = check_dims([n_x, n_h, n_y], "[n_x, n_h, n_y]")
+    return _seeded_init(dims, "scaled_normal", seed=1)
+
+
+def initialize_parameters_deep(layer_dims: Sequence[int]) -> Params:
+    """The step-by-step L-layer initialiser: ``np.random.seed(3)``, W[l] = randn · 0.01, b = 0.
+
+    W[l] = randn(n[l], n[l-1]) · 0.01 is drawn for l = 1, ..., L in order.
+
+    Parameters
+    ----------
+    layer_dims : list of int
+        [n[0], n[1], ..., n[L]].
+
+    Returns
+    -------
+    parameters : dict
+        Exactly ``W1, b1, ..., WL, bL``; W[l] of shape (n[l], n[l-1]), b[l] of shape (n[l], 1).
+
+    See Also
+    --------
+    initialize_parameters_deep_app : the application's initialiser (used by L_layer_model).
+    """
+    return _seeded_init(check_dims(layer_dims), "scaled_normal", seed=3)
+
+
+def initialize_parameters_deep_app(layer_dims: Sequence[int]) -> Params:
+    """The application's L-layer initialiser: ``np.random.seed(1)``, W[l] = randn / √n[l-1], b = 0.
+
+    This is the ``initialize_parameters_deep`` of the application's helper
+    module (``dnn_app_utils``), which :func:`L_layer_model` uses; the ×0.01 of
+    the step-by-step version makes a 4-layer network's signal vanish.
+
+    Parameters
+    ----------
+    layer_dims : list of int
+        [n[0], n[1], ..., n[L]].
+
+    Returns
+    -------
+    parameters : dict
+        Exactly ``W1, b1, ..., WL, bL``.
+    """
+    return _seeded_init(check_dims(layer_dims), "lecun", seed=1)
+
+
+# --------------------------------------------------------------------------------------
+# Forward propagation
+# --------------------------------------------------------------------------------------
+
+
+def _check_linear(A_prev: Any, W: Any, b: Any, a_name: str = "A_prev") -> LinearCache:
+    A = to_array(A_prev, a_name)
+    W = to_array(W, "W")
+    b = to_array(b, "b")
+    if W.shape[1] != A.shape[0]:
+        raise ValueError(
+            f"W has shape {W.shape} but {a_name} has shape {A.shape}: W must have shape "
+            f"(n[l], n[l-1]) with n[l-1] = {a_name}.shape[0] = {A.shape[0]}"
+        )
+    if b.shape != (W.shape[0], 1):
+        raise ValueError(
+            f"b must have shape ({W.shape[0]}, 1) to match W {W.shape}, got {b.shape}"
+        )
+    return A, W, b
+
+
+def linear_forward(A: Any, W: Any, b: Any) -> tuple[Array, LinearCache]:
+    """Z = W A + b.
+
+    Parameters
+    ----------
+    A : array_like of shape (n[l-1], m)
+        Activations of the previous layer (or X).
+    W : array_like of shape (n[l], n[l-1])
+    b : array_like of shape (n[l], 1)
+
+    Returns
+    -------
+    Z : ndarray of shape (n[l], m)
+    cache : tuple (A, W, b)
+    """
+    A, W, b = _check_linear(A, W, b, "A")
+    return backprop.linear_forward(A, W, b), (A, W, b)
+
+
+def linear_activation_forward(
+    A_prev: Any, W: Any, b: Any, activation: str
+) -> tuple[Array, Cache]:
+    """A = g(W A_prev + b) with g = relu or sigmoid.
+
+    Parameters
+    ----------
+    A_prev : array_like of shape (n[l-1], m)
+    W : array_like of shape (n[l], n[l-1])
+    b : array_like of shape (n[l], 1)
+    activation : {"relu", "sigmoid"}
+
+    Returns
+    -------
+    A : ndarray of shape (n[l], m)
+    cache : tuple ((A_prev, W, b), Z)
+        The linear cache and the activation cache Z.
+    """
+    g = activation_from_name(activation)
+    A_prev, W, b = _check_linear(A_prev, W, b)
+    Z = backprop.linear_forward(A_prev, W, b)  # Z = W A_prev + b
+    return g.forward(Z), ((A_prev, W, b), Z)  # A = g(Z)
+
+
+def _activations(L: int) -> list[Activation]:
+    """[LINEAR→RELU] × (L−1) → LINEAR→SIGMOID."""
+    return [_RELU] * (L - 1) + [_SIGMOID]
+
+
+def _forward(X: Array, Ws: list[Array], bs: list[Array]) -> tuple[Array, list[LayerCache]]:
+    return backprop.forward(X, Ws, bs, _activations(len(Ws)))
+
+
+def _course_caches(caches: list[LayerCache], Ws: list[Array], bs: list[Array]) -> list[Cache]:
+    return [((c.A_prev, W, b), c.Z) for c, W, b in zip(caches, Ws, bs, strict=True)]
+
+
+def L_model_forward(X: Any, parameters: Params) -> tuple[Array, list[Cache]]:
+    """[LINEAR → RELU] × (L−1) → LINEAR → SIGMOID, with L = len(parameters) // 2.
+
+    Parameters
+    ----------
+    X : array_like of shape (n[0], m)
+    parameters : dict
+        ``W1, b1, ..., WL, bL``.
+
+    Returns
+    -------
+    AL : ndarray of shape (n[L], m)
+        σ(Z[L]), the predicted probabilities.
+    caches : list of L tuples ((A_prev, W, b), Z)
+        One per layer, layer 1 first.
+    """
+    X = to_array(X, "X")
+    Ws, bs = check_parameters(parameters, n_x=X.shape[0])
+    AL, caches = _forward(X, Ws, bs)
+    return AL, _course_caches(caches, Ws, bs)
+
+
+# --------------------------------------------------------------------------------------
+# Cost
+# --------------------------------------------------------------------------------------
+
+
+def _check_AL_Y(AL: Any, Y: Any) -> tuple[Array, Array]:
+    AL = to_array(AL, "AL")
+    Y = to_array(Y, "Y", ndim=None)
+    if Y.size != AL.size:
+        raise ValueError(
+            f"AL and Y must hold one value per example: AL has shape {AL.shape} "
+            f"({AL.size} values), Y has shape {Y.shape} ({Y.size} values)"
+        )
+    if ((AL < 0) | (AL > 1)).any():
+        raise ValueError(
+            "AL must hold probabilities in [0, 1] (the sigmoid output A[L]); "
+            f"found values in [{AL.min():g}, {AL.max():g}]"
+        )
+    return AL, Y.reshape(AL.shape)
+
+
+def _cost(AL: Array, Y: Array) -> np.float64:
+    return np.float64(mean_cost(_BCE.per_example(AL, Y)))  # J = (1/m) Σᵢ L⁽ⁱ⁾
+
+
+def compute_cost(AL: Any, Y: Any) -> np.float64:
+    """J = −(1/m) Σᵢ [y⁽ⁱ⁾ log a⁽ⁱ⁾ + (1 − y⁽ⁱ⁾) log(1 − a⁽ⁱ⁾)].
+
+    The per-example loss L(a, y) = −[y log a + (1 − y) log(1 − a)] is
+    :meth:`chainrule.losses.BinaryCrossEntropy.per_example`; J is its mean
+    (:func:`chainrule.losses.cost`).  A of exactly 0 or 1 is clipped to
+    [ε, 1 − ε] (ε the dtype's machine epsilon), so the cost stays finite
+    where the course's formula gives inf or nan.
+
+    Parameters
+    ----------
+    AL : array_like of shape (1, m)
+        Probabilities in [0, 1].
+    Y : array_like of shape (1, m)
+        Labels (any shape with m entries; it is reshaped to AL's).
+
+    Returns
+    -------
+    cost : numpy.float64
+        The scalar J (a 0-d value: ``cost.shape == ()``).
+    """
+    AL, Y = _check_AL_Y(AL, Y)
+    return _cost(AL, Y)
+
+
+# --------------------------------------------------------------------------------------
+# Backward propagation
+# --------------------------------------------------------------------------------------
+
+
+def _unpack_linear_cache(cache: Any, name: str = "cache") -> LinearCache:
+    if not isinstance(cache, (tuple, list)) or len(cache) != 3:
+        raise TypeError(
+            f"{name} must be the tuple (A_prev, W, b) from linear_forward, got "
+            f"{type(cache).__name__}" + (f" of length {len(cache)}" if hasattr(cache, "__len__") else "")
+        )
+    return _check_linear(*cache, a_name="A_prev")
+
+
+def _check_dZ(dZ: Any, A_prev: Array, W: Array, name: str = "dZ") -> Array:
+    dZ = to_array(dZ, name)
+    expected = (W.shape[0], A_prev.shape[1])
+    if dZ.shape != expected:
+        raise ValueError(
+            f"{name} must have shape (n[l], m) = {expected} (rows of W, columns of A_prev), "
+            f"got {dZ.shape}"
+        )
+    return dZ
+
+
+def linear_backward(dZ: Any, cache: Any) -> tuple[Array, Array, Array]:
+    """Backward step of Z = W A_prev + b.
+
+    dW = (1/m) dZ A_prevᵀ,   db = (1/m) Σ_columns dZ (keepdims),   dA_prev = Wᵀ dZ.
+
+    The 1/m enters here, because dZ is per example (∂L/∂Z, the course's
+    convention); dA_prev carries no 1/m (:func:`chainrule.backprop.linear_backward`
+    with ``scale = 1/m``).
+
+    Parameters
+    ----------
+    dZ : array_like of shape (n[l], m)
+    cache : tuple (A_prev, W, b)
+        A_prev (n[l-1], m), W (n[l], n[l-1]), b (n[l], 1).
+
+    Returns
+    -------
+    dA_prev : ndarray of shape (n[l-1], m)
+    dW : ndarray of shape (n[l], n[l-1])
+    db : ndarray of shape (n[l], 1)
+    """
+    A_prev, W, _ = _unpack_linear_cache(cache)
+    return _linear_backward(_check_dZ(dZ, A_prev, W), A_prev, W)
+
+
+def _linear_backward(dZ: Array, A_prev: Array, W: Array) -> tuple[Array, Array, Array]:
+    # scale = 1/m: dZ is per example, so the 1/m of J enters here
+    scale = backprop.batch_scale(A_prev.shape[1])
+    dA_prev, dW, db = backprop.linear_backward(dZ, A_prev, W, scale)
+    assert dA_prev is not None
+    return dA_prev, dW, db
+
+
+def _unpack_cache(cache: Any, name: str = "cache") -> tuple[LinearCache, Array]:
+    if not isinstance(cache, (tuple, list)) or len(cache) != 2:
+        raise TypeError(
+            f"{name} must be the tuple ((A_prev, W, b), Z) from linear_activation_forward, "
+            f"got {type(cache).__name__}"
+            + (f" of length {len(cache)}" if hasattr(cache, "__len__") else "")
+        )
+    A_prev, W, b = _unpack_linear_cache(cache[0], f"{name}[0]")
+    Z = _check_dZ(cache[1], A_prev, W, f"{name}[1] (Z)")
+    return (A_prev, W, b), Z
+
+
+def linear_activation_backward(
+    dA: Any, cache: Any, activation: str
+) -> tuple[Array, Array, Array]:
+    """dZ = dA ⊙ g′(Z), then :func:`linear_backward`.
+
+    Parameters
+    ----------
+    dA : array_like of shape (n[l], m)
+        ∂L/∂A[l], per example.
+    cache : tuple ((A_prev, W, b), Z)
+        From :func:`linear_activation_forward`.
+    activation : {"relu", "sigmoid"}
+
+    Returns
+    -------
+    dA_prev : ndarray of shape (n[l-1], m)
+    dW : ndarray of shape (n[l], n[l-1])
+    db : ndarray of shape (n[l], 1)
+    """
+    g = activation_from_name(activation)
+    (A_prev, W, _), Z = _unpack_cache(cache)
+    dZ = _activation_backward(g, dA, Z)  # dZ = dA ⊙ g′(Z)
+    return _linear_backward(dZ, A_prev, W)
+
+
+def _backward(
+    AL: Array, Y: Array, caches: list[LayerCache], Ws: list[Array], *, need_dA0: bool = True
+) -> backprop.Gradients:
+    # The course's path: dA[L] = −(Y/AL − (1−Y)/(1−AL)) (BinaryCrossEntropy.dA, no 1/m),
+    # dZ[L] = dA[L] ⊙ σ′(Z[L]) — not the fused A − Y — then the 1/m in linear_backward.
+    return backprop.backward(
+        caches,
+        Y,
+        Ws,
+        _activations(len(Ws)),
+        _BCE,
+        convention="course",
+        fused=False,
+        need_dA0=need_dA0,
+    )
+
+
+def _layer_caches(caches: Any, AL: Array) -> tuple[list[LayerCache], list[Array]]:
+    """Check the course's caches and turn them into the core's LayerCache list."""
+    if not isinstance(caches, (list, tuple)) or len(caches) == 0:
+        raise TypeError(
+            "caches must be the list (or tuple) of per-layer caches from L_model_forward, "
+            f"got {type(caches).__name__}" + (" (empty)" if isinstance(caches, (list, tuple)) else "")
+        )
+    L = len(caches)
+    unpacked = [_unpack_cache(c, f"caches[{i}]") for i, c in enumerate(caches)]
+    for l in range(1, L):
+        Z_below = unpacked[l - 1][1]
+        A_prev = unpacked[l][0][0]
+        if A_prev.shape != Z_below.shape:
+            raise ValueError(
+                f"caches[{l}] holds A_prev of shape {A_prev.shape} but caches[{l - 1}] holds "
+                f"Z of shape {Z_below.shape}: the caches are not consecutive layers"
+            )
+    ZL = unpacked[-1][1]
+    if AL.shape != ZL.shape:
+        raise ValueError(
+            f"AL has shape {AL.shape} but the last cache's Z has shape {ZL.shape}: "
+            "AL must be the output of the same forward pass"
+        )
+    layer_caches = []
+    for l, ((A_prev, _, _), Z) in enumerate(unpacked):
+        # A[l] is the next layer's A_prev (A[L] is AL); ReLU's backward reads Z only.
+        A = unpacked[l + 1][0][0] if l + 1 < L else AL
+        layer_caches.append(LayerCache(A_prev=A_prev, Z=Z, A=A))
+    return layer_caches, [W for (_, W, _), _ in unpacked]
+
+
+def _grads_dict(g: backprop.Gradients, L: int, *, with_dA: bool = True) -> dict[str, Array]:
+    """The course's grads: keys dA{l-1}, dW{l}, db{l} for l = L, ..., 1 (in the course's order)."""
+    grads: dict[str, Array] = {}
+    for l in range(L, 0, -1):
+        dA_prev = g.dA[l - 1]
+        if with_dA and dA_prev is not None:
+            grads[f"dA{l - 1}"] = dA_prev
+        grads[f"dW{l}"] = g.dW[l - 1]
+        grads[f"db{l}"] = g.db[l - 1]
+    return grads
+
+
+def L_model_backward(AL: Any, Y: Any, caches: Sequence[Cache]) -> dict[str, Array]:
+    """Backward propagation through [LINEAR → RELU] × (L−1) → LINEAR → SIGMOID.
+
+    Starts, as the course does, from the per-example
+    dA[L] = ∂L/∂A[L] = −(Y/AL − (1 − Y)/(1 − AL)) (no 1/m), goes through
+    σ′ and then [relu′ and linear_backward] layer by layer; the 1/m enters in
+    each dW[l], db[l] (:func:`linear_backward`).
+
+    Parameters
+    ----------
+    AL : array_like of shape (1, m)
+        Output of :func:`L_model_forward`.
+    Y : array_like with m entries
+        Labels; reshaped to AL's shape.
+    caches : list or tuple of L caches ((A_prev, W, b), Z)
+        From :func:`L_model_forward`.
+
+    Returns
+    -------
+    grads : dict
+        Exactly ``dA0, ..., dA{L-1}`` (dA[l] of shape (n[l], m), per example),
+        ``dW1, ..., dWL`` and ``db1, ..., dbL`` (∂J/∂W[l], ∂J/∂b[l]).
+    """
+    AL, Y = _check_AL_Y(AL, Y)
+    layer_caches, Ws = _layer_caches(caches, AL)
+    return _grads_dict(_backward(AL, Y, layer_caches, Ws), len(Ws))
+
+
+# --------------------------------------------------------------------------------------
+# Update
+# --------------------------------------------------------------------------------------
+
+
+def update_parameters(params: Params, grads: dict[str, Any], learning_rate: float) -> Params:
+    """One step of gradient descent: W[l] ← W[l] − α dW[l], b[l] ← b[l] − α db[l].
+
+    Parameters
+    ----------
+    params : dict
+        ``W1, b1, ..., WL, bL``.
+    grads : dict
+        Must hold ``dW1, db1, ..., dWL, dbL`` (other keys, e.g. dA[l], are ignored).
+    learning_rate : float
+        α ≥ 0.
+
+    Returns
+    -------
+    parameters : dict
+        A **new** dict of new arrays; ``params`` and its arrays are left unchanged.
+    """
+    lr = check_learning_rate(learning_rate)
+    Ws, bs = check_parameters(params, "params")
+    dWs, dbs = check_grads_like(grads, Ws, bs)
+    new_Ws, new_bs = [W.copy() for W in Ws], [b.copy() for b in bs]
+    _sgd_step(new_Ws, new_bs, dWs, dbs, lr)
+    return _as_params(new_Ws, new_bs)
+
+
+def _sgd_step(
+    Ws: list[Array], bs: list[Array], dWs: list[Array], dbs: list[Array], lr: float
+) -> None:
+    """θ ← θ − α g in place (:class:`chainrule.optim.SGD`)."""
+    SGD().step([*Ws, *bs], [*dWs, *dbs], lr)
+
+
+# --------------------------------------------------------------------------------------
+# The application: two-layer and L-layer models trained by batch gradient descent
+# --------------------------------------------------------------------------------------
+
+
+def _check_training_data(X: Any, Y: Any, n_x: int) -> tuple[Array, Array]:
+    X = to_array(X, "X")
+    if X.shape[0] != n_x:
+        hint = f"; examples are columns: did you mean X.T?" if X.shape[1] == n_x else ""
+        raise ValueError(
+            f"X has {X.shape[0]} rows but layers_dims[0] = {n_x}: X must have shape "
+            f"({n_x}, m), got {X.shape}{hint}"
+        )
+    Y = to_array(Y, "Y", ndim=None)
+    if Y.size != X.shape[1]:
+        raise ValueError(
+            f"Y must hold one label per example (column of X): X has {X.shape[1]} examples, "
+            f"Y has shape {Y.shape}"
+        )
+    return X, Y.reshape(1, -1)
+
+
+def _gradient_descent(
+    X: Array,
+    Y: Array,
+    parameters: Params,
+    learning_rate: float,
+    num_iterations: int,
+    print_cost: bool,
+) -> tuple[Params, list[np.float64]]:
+    """The course's loop: forward, cost, backward, update; costs every 100 iterations.
+
+    Equal, step for step, to calling :func:`L_model_forward`, :func:`compute_cost`,
+    :func:`L_model_backward` and :func:`update_parameters`, minus the input checks
+    and the first layer's dA[0] = W[1]ᵀ dZ[1], which no update needs.
+    """
+    Ws = [parameters[f"W{l}"].copy() for l in range(1, len(parameters) // 2 + 1)]
+    bs = [parameters[f"b{l}"].copy() for l in range(1, len(parameters) // 2 + 1)]
+    costs: list[np.float64] = []
+    for i in range(num_iterations):
+        AL, caches = _forward(X, Ws, bs)
+        cost = _cost(AL, Y)
+        g = _backward(AL, Y, caches, Ws, need_dA0=False)
+        _sgd_step(Ws, bs, g.dW, g.db, learning_rate)
+        if print_cost and (i % 100 == 0 or i == num_iterations - 1):
+            print(f"Cost after iteration {i}: {cost}")
+        if i % 100 == 0:
+            costs.append(cost)
+    return _as_params(Ws, bs), costs
+
+
+def _check_model_args(learning_rate: Any, num_iterations: Any) -> tuple[float, int]:
+    return check_learning_rate(learning_rate), check_positive_int(num_iterations, "num_iterations")
+
+
+def two_layer_model(
+    X: Any,
+    Y: Any,
+    layers_dims: Sequence[int],
+    learning_rate: float = 0.0075,
+    num_iterations: int = 3000,
+    print_cost: bool = False,
+) -> tuple[Params, list[np.float64]]:
+    """LINEAR → RELU → LINEAR → SIGMOID, trained by batch gradient descent.
+
+    Seeds numpy's legacy global generator with 1, initialises with
+    :func:`initialize_parameters` (which seeds with 1 again), then repeats
+    forward, cost, backward and update ``num_iterations`` times.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_x, m)
+    Y : array_like of shape (1, m)
+    layers_dims : tuple (n_x, n_h, n_y)
+    learning_rate : float, default=0.0075
+    num_iterations : int, default=3000
+    print_cost : bool, default=False
+        Print ``Cost after iteration i: J`` every 100 iterations and at the last one.
+
+    Returns
+    -------
+    parameters : dict
+        ``W1, b1, W2, b2`` after training.
+    costs : list of numpy.float64
+        J before the update of iterations 0, 100, 200, ...
+    """
+    dims = check_dims(layers_dims, "layers_dims")
+    if len(dims) != 3:
+        raise ValueError(f"layers_dims must be (n_x, n_h, n_y) for the two-layer model, got {dims}")
+    lr, n_iter = _check_model_args(learning_rate, num_iterations)
+    X, Y = _check_training_data(X, Y, dims[0])
+    seed_legacy(1)
+    parameters = initialize_parameters(*dims)
+    return _gradient_descent(X, Y, parameters, lr, n_iter, print_cost)
+
+
+def L_layer_model(
+    X: Any,
+    Y: Any,
+    layers_dims: Sequence[int],
+    learning_rate: float = 0.0075,
+    num_iterations: int = 3000,
+    print_cost: bool = False,
+) -> tuple[Params, list[np.float64]]:
+    """[LINEAR → RELU] × (L−1) → LINEAR → SIGMOID, trained by batch gradient descent.
+
+    Seeds numpy's legacy global generator with 1, initialises with the
+    application's :func:`initialize_parameters_deep_app` (W = randn / √n[l-1]),
+    then repeats :func:`L_model_forward`, :func:`compute_cost`,
+    :func:`L_model_backward` and :func:`update_parameters`.
+
+    Parameters
+    ----------
+    X : array_like of shape (n[0], m)
+    Y : array_like of shape (1, m)
+    layers_dims : list of int
+        [n[0], ..., n[L]], e.g. [12288, 20, 7, 5, 1].
+    learning_rate : float, default=0.0075
+    num_iterations : int, default=3000
+    print_cost : bool, default=False
+        Print ``Cost after iteration i: J`` every 100 iterations and at the last one.
+
+    Returns
+    -------
+    parameters : dict
+        ``W1, b1, ..., WL, bL`` after training.
+    costs : list of numpy.float64
+        J before the update of iterations 0, 100, 200, ...
+    """
+    dims = check_dims(layers_dims, "layers_dims")
+    lr, n_iter = _check_model_args(learning_rate, num_iterations)
+    X, Y = _check_training_data(X, Y, dims[0])
+    seed_legacy(1)
+    parameters = initialize_parameters_deep_app(dims)
+    return _gradient_descent(X, Y, parameters, lr, n_iter, print_cost)
+
+
+# --------------------------------------------------------------------------------------
+# Predictions and data
+# --------------------------------------------------------------------------------------
+
+
+def _predictions(X: Any, y: Any, parameters: Params) -> tuple[Array, Array]:
+    X = to_array(X, "X")
+    Ws, bs = check_parameters(parameters, n_x=X.shape[0])
+    probas, _ = _forward(X, Ws, bs)
+    y = to_array(y, "y", ndim=None)
+    if y.size != probas.size:
+        raise ValueError(
+            f"y must hold one label per example: the network gives {probas.shape} outputs, "
+            f"y has shape {y.shape}"
+        )
+    p = (probas > 0.5).astype(np.float64)  # 1 where A[L] > 0.5, else 0
+    return p, y.reshape(p.shape)
+
+
+def predict(X: Any, y: Any, parameters: Params, *, verbose: bool = True) -> Array:
+    """Predict 1 where A[L] > 0.5, else 0, and print the accuracy as the course does.
+
+    The printed line is ``Accuracy: `` followed by the course's own sum
+    ``np.sum((p == y) / m)``, so it matches the notebook to the last digit:
+    that sum of m terms 1/m can differ from the exact fraction in the last
+    bit (209 of 209 correct prints ``0.9999999999999998``; 206 of 209 prints
+    ``0.9856459330143539``, while 206/209 is ``0.9856459330143541``).
+    :func:`accuracy` returns the exact fraction.
+
+    Parameters
+    ----------
+    X : array_like of shape (n[0], m)
+    y : array_like with m labels (0 or 1)
+    parameters : dict
+        ``W1, b1, ..., WL, bL``.
+    verbose : bool, default=True
+        Print the accuracy line (keyword-only; not in the course).
+
+    Returns
+    -------
+    p : ndarray of shape (1, m)
+        Predictions, 0.0 or 1.0.
+    """
+    p, y = _predictions(X, y, parameters)
+    if verbose:
+        m = p.shape[1]
+        print("Accuracy: " + str(np.sum((p == y) / m)))
+    return p
+
+
+def accuracy(p: Any, y: Any) -> float:
+    """The exact fraction of correct predictions, (number of p == y) / m.
+
+    Parameters
+    ----------
+    p : array_like of shape (1, m)
+        Predictions from :func:`predict`.
+    y : array_like with m labels
+
+    Returns
+    -------
+    float
+    """
+    p = to_array(p, "p", ndim=None)
+    y = to_array(y, "y", ndim=None)
+    if p.size != y.size:
+        raise ValueError(f"p and y must have the same number of entries, got {p.shape} and {y.shape}")
+    return int(np.count_nonzero(p.reshape(-1) == y.reshape(-1))) / p.size
+
+
+def load_data(
+    path: str | Path | None = None,
+) -> tuple[Array, Array, Array, Array, Array]:
+    """The course's cat-vs-non-cat data: ``train_catvnoncat.h5`` and ``test_catvnoncat.h5``.
+
+    A thin wrapper over :func:`chainrule.data.load_catvnoncat`.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The folder holding the two files (or its parent with a ``catvnoncat/``
+        folder); default: ``chainrule.data.default_data_dir() / "catvnoncat"``.
+
+    Returns
+    -------
+    train_x_orig : ndarray of shape (209, 64, 64, 3), uint8
+    train_y : ndarray of shape (1, 209), int64
+    test_x_orig : ndarray of shape (50, 64, 64, 3), uint8
+    test_y : ndarray of shape (1, 50), int64
+    classes : ndarray of shape (2,), bytes
+        ``[b'non-cat', b'cat']``.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the missing file and the folder(s) it looked in.
+    """
+    from chainrule.data import load_catvnoncat
+
+    return load_catvnoncat(path)  # type: ignore[return-value]
+
+
+def flatten_images(x_orig: Any) -> Array:
+    """The course's preprocessing: ``x_orig.reshape(m, -1).T / 255`` → shape (64·64·3, m).
+
+    Each image becomes one column of 12288 values in [0, 1]
+    (:func:`chainrule.data.flatten_images`).
+
+    Parameters
+    ----------
+    x_orig : array_like of shape (m, 64, 64, 3)
+
+    Returns
+    -------
+    ndarray of shape (12288, m), float64
+    """
+    from chainrule.data import flatten_images as _flatten
+
+    return _flatten(x_orig)
+
+
+def print_mislabeled_images(
+    classes: Any, X: Any, y: Any, p: Any, path: str | Path | None = None
+) -> Figure:
+    """A figure of the images where the prediction p differs from the label y.
+
+    Parameters
+    ----------
+    classes : array of class names, e.g. ``[b'non-cat', b'cat']``
+    X : array_like of shape (64·64·3, m)
+        Flattened images in [0, 1] (as fed to the network).
+    y : array_like with m labels
+    p : array_like of shape (1, m)
+        Predictions.
+    path : str or Path, optional
+        Also write the figure there (atomically).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per mislabeled image, titled "Prediction: ... / Class: ...".
+    """
+    from chainrule.plots import _new_figure, save_figure
+
+    X = to_array(X, "X")
+    p = to_array(p, "p", ndim=None).reshape(-1)
+    y = to_array(y, "y", ndim=None).reshape(-1)
+    if p.size != X.shape[1] or y.size != X.shape[1]:
+        raise ValueError(
+            f"p and y need one entry per column of X ({X.shape[1]}), got {p.shape} and {y.shape}"
+        )
+    side = int(round(np.sqrt(X.shape[0] / 3)))
+    if 3 * side * side != X.shape[0]:
+        raise ValueError(f"X rows must be 3·s·s pixels of square RGB images, got {X.shape[0]}")
+    wrong = np.flatnonzero(p != y)
+    n = max(1, wrong.size)
+    fig = _new_figure((2.0 * n, 2.4))
+    axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)[0])
+    names = [c.decode() if isinstance(c, bytes) else str(c) for c in np.asarray(classes).ravel()]
+    for ax, i in zip(axes, wrong, strict=False):
+        ax.imshow(X[:, i].reshape(side, side, 3))
+        ax.axis("off")
+        ax.set_title(
+            f"Prediction: {names[int(p[i])]}\nClass: {names[int(y[i])]}", fontsize="small"
+        )
+    if wrong.size == 0:
+        axes[0].axis("off")
+        axes[0].set_title("no mislabeled images", fontsize="small")
+    if path is not None:
+        save_figure(fig, path)
+    return fig

@@ -1,0 +1,293 @@
+"""The training fast path (chainrule._fast) against the reference path.
+
+The oracle is the readable reference: ``backprop.forward`` → cost →
+``backprop.backward(need_dA0=False)`` → ``Optimizer.step`` on the separate
+W[l], b[l] arrays, exactly the loop ``fit`` runs when the fast path is off.
+The fast path promises the *same floating-point operations* on operands of the
+same layout, so after N steps the parameters must be **bit-for-bit equal**
+(``assert_array_equal``), not merely close; batch costs likewise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+import chainrule
+from chainrule import _fast, backprop
+from chainrule.activations import ReLU
+from chainrule.losses import cost as mean_cost
+from chainrule.network import accuracy_from_output
+from chainrule.optim import OPTIMIZERS, SGD, get_optimizer
+
+DTYPES = ["float64", "float32"]
+
+# name: (layer_dims, hidden, output, loss, target kind)
+CONFIGS = {
+    "relu-softmax": ([6, 9, 5, 4], "relu", "softmax", "cce", "onehot"),
+    "tanh-sigmoid": ([6, 8, 1], "tanh", "sigmoid", "bce", "binary"),
+    "sigmoid-multilabel": ([6, 7, 3], "sigmoid", "sigmoid", "bce", "multilabel"),
+    "leaky-identity": ([6, 8, 5, 2], "leaky_relu", "identity", "mse", "real"),
+    "sigmoid-mse-general": ([6, 7, 3], "sigmoid", "sigmoid", "mse", "multilabel"),  # not canonical
+}
+
+
+def make_data(kind: str, n0: int, nL: int, m: int, dtype: str, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n0, m))
+    if kind == "onehot":
+        Y = np.eye(nL)[:, rng.integers(0, nL, m)]
+    elif kind in ("binary", "multilabel"):
+        Y = (rng.random((nL, m)) < 0.4).astype(float)
+    else:
+        Y = rng.standard_normal((nL, m))
+    return X.astype(dtype), Y.astype(dtype)
+
+
+def batches(m: int, bs: int | None, mode: str, epochs: int, seed: int):
+    """The batch sequence fit would use: None (full), slices, or shuffled index arrays."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(epochs):
+        if bs is None:
+            out.append(None)
+            continue
+        perm = rng.permutation(m)
+        for s in range(0, m, bs):
+            out.append(slice(s, s + bs) if mode == "slice" else perm[s : s + bs])
+    return out
+
+
+def reference_run(net, X, Y, w, order, lr, opt, rng, l2_m=None):
+    """fit's reference loop: returns the batch costs and correct counts."""
+    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
+    opt.init(params)
+    keep = net.keep_probs if any(k < 1 for k in net.keep_probs) else None
+    canonical = backprop.is_canonical(net.loss, net.activations[-1])
+    costs, correct = [], []
+    for idx in order:
+        if idx is None:
+            Xb, Yb, wb = X, Y, w
+        else:
+            Xb, Yb, wb = X[:, idx], Y[:, idx], None if w is None else w[idx]
+        m_eff = Xb.shape[1] if wb is None else float(wb.sum())
+        AL, caches = backprop.forward(Xb, net.Ws, net.bs, net.activations, keep_probs=keep, rng=rng)
+        Lb = net.loss.from_logits(caches[-1].Z, Yb) if canonical else net.loss.per_example(AL, Yb)
+        costs.append(mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, l2_m or m_eff))
+        correct.append(
+            accuracy_from_output(AL, Yb, net.task) * Xb.shape[1]
+            if net.task != "regression"
+            else math.nan
+        )
+        l2m = l2_m if l2_m is not None else (None if wb is None else m_eff)
+        g = backprop.backward(
+            caches, Yb, net.Ws, net.activations, net.loss,
+            l2=net.l2, l2_m=l2m, sample_weight=wb, need_dA0=False,
+        )
+        opt.step(params, [d for pair in zip(g.dW, g.db, strict=True) for d in pair], lr)
+    return costs, correct
+
+
+def fast_run(net, X, Y, w, order, lr, opt, rng, l2_m=None):
+    if len(order) and order[0] is not None and not isinstance(order[0], slice):
+        X, Y = np.asfortranarray(X), np.asfortranarray(Y)  # as fit lays them out
+    ft = _fast.FastTrainer(net, opt, X, Y, w, l2_m=l2_m)
+    costs, correct = [], []
+    for idx in order:
+        J, n_ok, _mb, _ = ft.step(idx, lr, rng)
+        costs.append(J)
+        correct.append(n_ok)
+    return costs, correct, ft
+
+
+def run_both(config, dtype, optimizer, *, bs=7, mode="shuffle", dropout=0.0, l2=0.0,
+             weights=False, epochs=3, m=45, l2_m=None, lr=0.05):
+    dims, hidden, output, loss, kind = CONFIGS[config]
+    X, Y = make_data(kind, dims[0], dims[-1], m, dtype)
+    w = None
+    if weights:
+        w = np.random.default_rng(5).random(m).astype(dtype) + 0.1
+    nets = [
+        chainrule.Network(dims, hidden, output, loss, seed=3, dtype=dtype, dropout=dropout, l2=l2)
+        for _ in range(2)
+    ]
+    order = batches(m, bs, mode, epochs, seed=11)
+    ref = reference_run(nets[0], X, Y, w, order, lr, get_optimizer(optimizer),
+                        np.random.default_rng(7), l2_m)
+    fast = fast_run(nets[1], X, Y, w, order, lr, get_optimizer(optimizer),
+                    np.random.default_rng(7), l2_m)
+    return nets, ref, fast
+
+
+def assert_same_params(a, b):
+    for l, (Wa, Wb, ba, bb) in enumerate(zip(a.Ws, b.Ws, a.bs, b.bs, strict=True), start=1):
+        assert Wa.dtype == Wb.dtype == a.dtype
+        assert_array_equal(Wa, Wb, err_msg=f"W{l}")
+        assert_array_equal(ba, bb, err_msg=f"b{l}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimizer_bitwise_equal(dtype, optimizer):
+    nets, (c_ref, ok_ref), (c_fast, ok_fast, _) = run_both("relu-softmax", dtype, optimizer)
+    assert_same_params(*nets)
+    assert c_fast == c_ref
+    assert ok_fast == pytest.approx(ok_ref, abs=1e-9)
+    # and training did move the parameters (the comparison is not vacuous)
+    fresh = chainrule.Network([6, 9, 5, 4], "relu", "softmax", "cce", seed=3, dtype=dtype)
+    assert not np.array_equal(fresh.Ws[0], nets[1].Ws[0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_every_activation_and_loss_with_dropout_l2_weights(dtype, config):
+    nets, (c_ref, _), (c_fast, _, _) = run_both(
+        config, dtype, "adam", dropout=0.25, l2=0.3, weights=True
+    )
+    assert_same_params(*nets)
+    assert c_fast == c_ref
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("bs", "mode"), [(None, "full"), (8, "slice"), (45, "shuffle"), (1, "shuffle")])
+def test_batch_modes(dtype, bs, mode):
+    """Full batch (X as given), contiguous slices (views), shuffled gathers, single examples."""
+    nets, (c_ref, _), (c_fast, _, _) = run_both(
+        "tanh-sigmoid", dtype, "momentum", bs=bs, mode=mode, l2=0.1, epochs=2
+    )
+    assert_same_params(*nets)
+    assert c_fast == c_ref
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_nielsen_training_set_l2(dtype):
+    """l2_m = n (Nielsen's λ/n) reaches backward and the cost the same way."""
+    nets, (c_ref, _), (c_fast, _, _) = run_both(
+        "sigmoid-multilabel", dtype, "sgd", bs=10, l2=5.0, l2_m=45.0
+    )
+    assert_same_params(*nets)
+    assert c_fast == c_ref
+
+
+def test_float32_stays_float32():
+    """No float64 upcast anywhere in a float32 run (labels, scales, buffers, state)."""
+    dims = [6, 9, 5, 4]
+    X, Y = make_data("onehot", 6, 4, 30, "float32")
+    net = chainrule.Network(dims, "relu", "softmax", "cce", seed=0, dtype="float32", dropout=0.2,
+                            l2=0.1)
+    opt = get_optimizer("adam")
+    w = np.linspace(0.5, 1.5, 30).astype("float32")
+    ft = _fast.FastTrainer(net, opt, np.asfortranarray(X), np.asfortranarray(Y), w)
+    ft.step(np.arange(8), 0.01, np.random.default_rng(0))
+    arrays = [ft.flat, ft.grad, *net.Ws, *net.bs, *(s for st in opt.state for s in st)]
+    for ws in ft._ws.values():
+        arrays += ws.Z + ws.A + ws.dZ + [D for D in ws.D if D is not None]
+    assert all(a.dtype == np.float32 for a in arrays)
+
+
+def test_parameters_become_views_of_one_vector():
+    net = chainrule.Network([3, 4, 2], "relu", "softmax", "cce", seed=0)
+    before = {k: v.copy() for k, v in net.parameters.items()}
+    X, Y = make_data("onehot", 3, 2, 10, "float64")
+    ft = _fast.FastTrainer(net, SGD(), X, Y, None)
+    for k, v in net.parameters.items():
+        assert_array_equal(v, before[k])  # same values
+        assert v.base is ft.flat  # ... now living in the flat vector
+    assert ft.flat.size == net.n_params
+    ft.flat[0] = 123.0
+    assert net.Ws[0].flat[0] == 123.0
+
+
+def test_zero_weight_batch_is_skipped():
+    X, Y = make_data("binary", 6, 1, 12, "float64")
+    net = chainrule.Network([6, 8, 1], "tanh", "sigmoid", "bce", seed=0, dropout=0.5)
+    w = np.ones(12)
+    w[:4] = 0.0
+    before = net.Ws[0].copy()
+    ft = _fast.FastTrainer(net, SGD(), X, Y, w)
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    J, n_ok, mb, m_eff = ft.step(slice(0, 4), 0.1, rng)
+    assert (mb, m_eff) == (4, 0.0) and math.isnan(J) and math.isnan(n_ok)
+    assert_array_equal(net.Ws[0], before)
+    assert rng.bit_generator.state == state  # no dropout mask was drawn
+
+
+def test_nonfinite_cost_leaves_parameters_unchanged():
+    X, Y = make_data("real", 6, 2, 10, "float64")
+    X[0, 0] = 1e300
+    net = chainrule.Network([6, 8, 2], "relu", "identity", "mse", seed=0, init="normal")
+    before = [p.copy() for p in net.Ws]
+    ft = _fast.FastTrainer(net, SGD(), X, Y, None)
+    with np.errstate(all="ignore"):
+        J, *_ = ft.step(None, 0.1, np.random.default_rng(0))
+    assert not math.isfinite(J)
+    for a, b in zip(before, net.Ws, strict=True):
+        assert_array_equal(a, b)
+
+
+def test_unmonitored_step_same_parameters():
+    dims, hidden, output, loss, kind = CONFIGS["relu-softmax"]
+    X, Y = make_data(kind, dims[0], dims[-1], 40, "float64")
+    nets = [chainrule.Network(dims, hidden, output, loss, seed=1) for _ in range(2)]
+    fts = [_fast.FastTrainer(n, get_optimizer("adam"), X, Y, None) for n in nets]
+    for k in range(5):
+        idx = np.arange(k, k + 8)
+        J, n_ok, *_ = fts[0].step(idx, 0.01, np.random.default_rng(k), monitor=False)
+        assert math.isnan(J) and math.isnan(n_ok)
+        fts[1].step(idx, 0.01, np.random.default_rng(k))
+    assert_same_params(*nets)
+
+
+def test_supported_only_for_builtin_activations_and_losses():
+    class MyReLU(ReLU):
+        pass
+
+    net = chainrule.Network([3, 4, 2], "relu", "softmax", "cce")
+    assert _fast.supported(net.activations, net.loss, get_optimizer("adam"))
+    assert not _fast.supported([MyReLU(), net.activations[1]], net.loss, get_optimizer("adam"))
+
+
+def test_custom_optimizer_is_called_per_array():
+    """A user's Optimizer subclass gets the per-array lists, as in the reference path."""
+
+    class ClippedSGD(SGD):
+        def _update(self, p, g, s, lr):  # not elementwise: a per-array norm
+            norm = float(np.sqrt(np.vdot(g, g)))
+            p -= lr * g / max(1.0, norm)
+
+    dims, hidden, output, loss, kind = CONFIGS["relu-softmax"]
+    X, Y = make_data(kind, dims[0], dims[-1], 30, "float64")
+    nets = [chainrule.Network(dims, hidden, output, loss, seed=2) for _ in range(2)]
+    order = batches(30, 8, "shuffle", 2, seed=0)
+    reference_run(nets[0], X, Y, None, order, 0.5, ClippedSGD(), np.random.default_rng(0))
+    _, _, ft = fast_run(nets[1], X, Y, None, order, 0.5, ClippedSGD(), np.random.default_rng(0))
+    assert len(ft.params) == 2 * len(dims[1:])
+    assert_same_params(*nets)
+
+
+def test_release_writes_back_into_the_original_arrays():
+    net = chainrule.Network([3, 4, 2], "relu", "softmax", "cce", seed=0)
+    W1 = net.Ws[0]
+    X, Y = make_data("onehot", 3, 2, 10, "float64")
+    ft = _fast.FastTrainer(net, SGD(), X, Y, None)
+    ft.step(None, 0.5, np.random.default_rng(0))
+    trained = net.Ws[0].copy()
+    assert net.Ws[0] is not W1 and not np.array_equal(W1, trained)
+    ft.release()
+    assert net.Ws[0] is W1
+    assert_array_equal(W1, trained)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_compiled_adam_bitwise_equal(dtype, monkeypatch):
+    """With numba installed, the fused Adam loop gives the NumPy update's exact bits."""
+    pytest.importorskip("numba", reason="numba (the optional compiled helper) is not installed")
+    monkeypatch.setattr(_fast, "NUMBA_MIN_PARAMS", 0)
+    nets, (c_ref, _), (c_fast, _, ft) = run_both("relu-softmax", dtype, "adam", epochs=4)
+    assert ft._update is not None
+    assert_same_params(*nets)
+    assert c_fast == c_ref
