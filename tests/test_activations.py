@@ -300,5 +300,8 @@ def test_get_activation_config_errors() -> None:
         get_activation({"alpha": 0.1})
     with pytest.raises(ValueError, match="bad activation config"):
         get_activation({"name": "relu", "alpha": 0.1})
-    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
         LeakyReLU(-0.1)
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\]"):
+        LeakyReLU(2.0)  # max(z, αz) would no longer be z if z > 0 else αz
+    assert LeakyReLU(1.0).alpha == 1.0

@@ -172,7 +172,6 @@ class TestUpdateByHand:
         assert net.bs[0][0, 0] == pytest.approx(b_new, abs=1e-15)
 
 
-
 @pytest.mark.parametrize(
     ("cost", "delta_fn"),
     [("quadratic", _quadratic_delta), ("cross_entropy", _cross_entropy_delta)],
@@ -401,15 +400,18 @@ def test_sgd_monitors_and_callback():
         seed=0,
         callback=cb,
     )
-    assert mon.epochs_run == 3 and [e for e, _ in seen] == [0, 1, 2]
+    assert mon.epochs_run == 3
+    assert [e for e, _ in seen] == [0, 1, 2]
     assert "stopped by callback" in mon.message
-    assert mon.evaluation_cost == [] and mon.training_accuracy == []
+    assert mon.evaluation_cost == []
+    assert mon.training_accuracy == []
     assert len(mon.evaluation_accuracy) == len(mon.training_cost) == 3
     # the recorded values are his total_cost / accuracy of the final network
     assert mon.training_cost[-1] == pytest.approx(total_cost(net, X, labels, 1.0), rel=1e-12)
     assert mon.evaluation_accuracy[-1] == accuracy(net, Xe, le)
     assert seen[-1][1]["evaluation_accuracy"] == mon.evaluation_accuracy[-1]
-    assert mon.n_training == 40 and mon.n_evaluation == 15
+    assert mon.n_training == 40
+    assert mon.n_evaluation == 15
     back = Monitor.from_dict(json.loads(json.dumps(mon.to_dict())))
     assert back.as_tuple() == mon.as_tuple()
 
@@ -465,7 +467,8 @@ def test_recipes_are_the_books():
 def test_make_network_is_a_network():
     net = make_network([784, 30, 10], cost="quadratic", weight_init="large", seed=0)
     assert isinstance(net, Network)
-    assert net.loss.name == "squared_error" and net.layer_dims == [784, 30, 10]
+    assert net.loss.name == "squared_error"
+    assert net.layer_dims == [784, 30, 10]
 
 
 # --------------------------------------------------------------------------------------
@@ -492,10 +495,11 @@ def test_cli_missing_data(tmp_path, capsys):
     ],
 )
 def test_cli_usage_errors(argv, capsys):
-    with pytest.raises(SystemExit) as exc:  # argparse's own errors exit here
+    try:
         code = main(argv)
-        raise SystemExit(code)
-    assert exc.value.code == 2
+    except SystemExit as exc:  # argparse's own errors exit from parse_args
+        code = exc.code
+    assert code == 2
     assert "error" in capsys.readouterr().err
 
 
@@ -533,7 +537,8 @@ def test_mnist_short_run_climbs_above_chance(mnist_nielsen):
         progress=False,
     )
     mon = res.monitor
-    assert mon.n_training == 3000 and mon.n_evaluation == 10_000
+    assert mon.n_training == 3000
+    assert mon.n_evaluation == 10_000
     assert len(mon.evaluation_accuracy) == 2
     assert mon.evaluation_accuracy[-1] > 8000
     assert res.validation == (mon.evaluation_accuracy[-1], 10_000)
@@ -568,7 +573,8 @@ def test_cli_mnist(mnist_nielsen, tmp_path, capsys):
     assert [ln.split(":")[0] for ln in lines] == ["Epoch 0", "Epoch 1"]
     assert all(" / 10000" in ln and "training cost" in ln for ln in lines)
     hist = json.loads((out / "history.json").read_text())
-    assert hist["seed"] == 3 and hist["recipe"]["name"] == "ch1"
+    assert hist["seed"] == 3
+    assert hist["recipe"]["name"] == "ch1"
     count = int(lines[-1].split(":")[1].split("/")[0])
     assert hist["monitor"]["evaluation_accuracy"][-1] == count
     assert hist["final_test"] == [count, 10000]  # ch1 monitors the test data
@@ -585,4 +591,3 @@ def test_cli_is_registered():
     from chainrule.cli import build_parser
 
     assert "nielsen" in build_parser().format_help()
-

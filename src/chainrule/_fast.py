@@ -104,7 +104,8 @@ def _numba_adam() -> Any:
             numba = None
         if numba is not None:
 
-            @numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+            # error_model="numpy": no ZeroDivisionError check, so the loop vectorises
+            @numba.njit(cache=True, nogil=True, error_model="numpy")  # type: ignore[misc]
             def kernel(p, g, m, v, omb1, b2, omb2, k, eps, step):  # type: ignore[no-untyped-def]
                 for i in range(p.size):
                     gi = g[i]

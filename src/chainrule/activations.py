@@ -28,7 +28,7 @@ import numpy as np
 from scipy.special import expit
 
 from chainrule._typing import Array
-from chainrule._validation import check_choice, check_nonneg_float
+from chainrule._validation import check_choice, check_fraction
 
 __all__ = [
     "ACTIVATIONS",
@@ -160,13 +160,20 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """leaky_relu(z) = z if z > 0 else α z,  derivative 1 or α."""
+    """leaky_relu(z) = z if z > 0 else α z = max(z, α z),  derivative 1 or α.
+
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        The slope for z ≤ 0, in [0, 1] (where z if z > 0 else αz equals
+        max(z, αz), the formula this class states; α = 0 is relu).
+    """
 
     name = "leaky_relu"
     derivative_formula = "leaky_relu′(z) = 1 if z > 0 else α"
 
     def __init__(self, alpha: float = 0.01) -> None:
-        self.alpha = check_nonneg_float(alpha, "alpha")
+        self.alpha = check_fraction(alpha, "alpha", high_open=False)
         self.formula = f"leaky_relu(z) = max(z, αz), α = {self.alpha:g}"
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:

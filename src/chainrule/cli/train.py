@@ -63,7 +63,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -194,6 +194,16 @@ def _dropout(text: str) -> float | list[float]:
 # ---------------------------------------------------------------------------------------
 # the parsers
 # ---------------------------------------------------------------------------------------
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make ``parser`` report a usage error as one line (not the whole usage block), exit 2."""
+
+    def error(message: str) -> NoReturn:
+        parser.exit(2, f"{parser.prog}: error: {message} (see '{parser.prog} --help')\n")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser
 
 
 def register(subparsers: Any) -> None:
@@ -429,6 +439,7 @@ def register(subparsers: Any) -> None:
     )
     g.add_argument("-q", "--quiet", action="store_true", help="no header and no progress bar")
     p.set_defaults(func=run_train)
+    _one_line_errors(p)
 
     # -- evaluate -----------------------------------------------------------------------------
     p = subparsers.add_parser(
@@ -465,6 +476,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run_evaluate)
+    _one_line_errors(p)
 
     # -- predict ------------------------------------------------------------------------------
     p = subparsers.add_parser(
@@ -498,6 +510,7 @@ def register(subparsers: Any) -> None:
         help="drop this column of a CSV INPUT first (e.g. -1 for a trailing label column)",
     )
     p.set_defaults(func=run_predict)
+    _one_line_errors(p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1074,7 +1087,10 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"{'':12}" + "".join(f"{c:>12}" for c in cols))
     for part_name, m in metrics.items():
         print(f"{part_name:12}" + "".join(f"{_fmt(m[c]):>12}" for c in cols))
-    print(f"{history.message} in {seconds:.1f} s")
+    if history.diverged:
+        print(f"training diverged after {len(history.epoch)} completed epochs ({seconds:.1f} s)")
+    else:
+        print(f"{history.message} ({seconds:.1f} s)")
     files = ["model.npz", "metrics.json"] + ([] if args.no_plot else ["learning_curve.png"])
     print(f"wrote {out}{'' if str(out).endswith('/') else '/'}  ({', '.join(files)})")
     if history.diverged:

@@ -38,7 +38,7 @@ ACTIVATION_NAMES = ("relu", "sigmoid")
 _ACTIVATIONS: dict[str, Activation] = {"relu": ReLU(), "sigmoid": Sigmoid()}
 
 
-class _LegacyGlobalRNG:
+class _LegacyGlobalRNG:  # the legacy calls below are the point of this class
     """numpy's **legacy global** generator, seen through the Generator methods the core calls.
 
     The course seeds ``np.random.seed(s)`` and draws with ``np.random.randn``
@@ -55,16 +55,16 @@ class _LegacyGlobalRNG:
     """
 
     def standard_normal(self, size: Any = None) -> Array:
-        return np.asarray(np.random.standard_normal(size), dtype=np.float64)
+        return np.asarray(np.random.standard_normal(size), dtype=np.float64)  # noqa: NPY002
 
     def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None) -> Array:
-        return np.asarray(np.random.uniform(low, high, size), dtype=np.float64)
+        return np.asarray(np.random.uniform(low, high, size), dtype=np.float64)  # noqa: NPY002
 
     def random(self, size: Any = None, dtype: Any = np.float64) -> Array:
-        return np.asarray(np.random.random_sample(size), dtype=dtype)
+        return np.asarray(np.random.random_sample(size), dtype=dtype)  # noqa: NPY002
 
     def permutation(self, x: Any) -> Any:
-        return np.random.permutation(x)
+        return np.random.permutation(x)  # noqa: NPY002
 
     def __repr__(self) -> str:
         return "<numpy legacy global generator (np.random.seed / randn / rand)>"
@@ -96,9 +96,7 @@ def check_same_shape(a: Array, b: Array, name_a: str, name_b: str) -> None:
 def activation_from_name(activation: Any) -> Activation:
     """The core Activation for the course's ``"relu"`` / ``"sigmoid"``; else a clear error."""
     if not isinstance(activation, str):
-        raise TypeError(
-            f"activation must be a string, 'relu' or 'sigmoid'; got {activation!r}"
-        )
+        raise TypeError(f"activation must be a string, 'relu' or 'sigmoid'; got {activation!r}")
     if activation not in _ACTIVATIONS:
         raise ValueError(
             f"unknown activation {activation!r}: the course's layers use 'relu' or 'sigmoid'"
@@ -129,14 +127,15 @@ def layer_count(parameters: Any, name: str = "parameters") -> int:
 
 
 def check_parameters(
-    parameters: Any, name: str = "parameters", n_x: int | None = None
+    parameters: Any, name: str = "parameters", n_x: int | None = None, *, chain: bool = True
 ) -> tuple[list[Array], list[Array]]:
     """Check the course's ``{"W1", "b1", ..., "WL", "bL"}`` dict and return its W and b lists.
 
     L = len(parameters) // 2 as in the course; every key W1..WL, b1..bL must
-    be there and no other, W[l] must be 2-D with W[l].shape[1] = n[l-1]
-    (= W[l-1].shape[0], or ``n_x`` for layer 1 when given), and b[l] must have
-    shape (n[l], 1).
+    be there and no other, W[l] must be 2-D, b[l] must have shape (n[l], 1)
+    with n[l] = W[l].shape[0], and, with ``chain`` (for a forward pass),
+    W[l].shape[1] = n[l-1] = W[l-1].shape[0] (``n_x`` for layer 1 when given).
+    Updates, which work entry by entry, pass ``chain=False``.
 
     Returns
     -------
@@ -162,7 +161,7 @@ def check_parameters(
     for l in range(1, L + 1):
         W = to_array(parameters[f"W{l}"], f"{name}['W{l}']")
         n_l = W.shape[0]
-        if n_prev is not None and W.shape[1] != n_prev:
+        if chain and n_prev is not None and W.shape[1] != n_prev:
             below = "the input X has" if l == 1 else f"W{l - 1} has"
             raise ValueError(
                 f"{name}['W{l}'] has shape {W.shape} but {below} {n_prev} rows: "

@@ -255,9 +255,7 @@ def _check_linear(A_prev: Any, W: Any, b: Any, a_name: str = "A_prev") -> Linear
             f"(n[l], n[l-1]) with n[l-1] = {a_name}.shape[0] = {A.shape[0]}"
         )
     if b.shape != (W.shape[0], 1):
-        raise ValueError(
-            f"b must have shape ({W.shape[0]}, 1) to match W {W.shape}, got {b.shape}"
-        )
+        raise ValueError(f"b must have shape ({W.shape[0]}, 1) to match W {W.shape}, got {b.shape}")
     return A, W, b
 
 
@@ -280,9 +278,7 @@ def linear_forward(A: Any, W: Any, b: Any) -> tuple[Array, LinearCache]:
     return backprop.linear_forward(A, W, b), (A, W, b)
 
 
-def linear_activation_forward(
-    A_prev: Any, W: Any, b: Any, activation: str
-) -> tuple[Array, Cache]:
+def linear_activation_forward(A_prev: Any, W: Any, b: Any, activation: str) -> tuple[Array, Cache]:
     """A = g(W A_prev + b) with g = relu or sigmoid.
 
     Parameters
@@ -398,9 +394,11 @@ def _unpack_linear_cache(cache: Any, name: str = "cache") -> LinearCache:
     if not isinstance(cache, (tuple, list)) or len(cache) != 3:
         raise TypeError(
             f"{name} must be the tuple (A_prev, W, b) from linear_forward, got "
-            f"{type(cache).__name__}" + (f" of length {len(cache)}" if hasattr(cache, "__len__") else "")
+            f"{type(cache).__name__}"
+            + (f" of length {len(cache)}" if hasattr(cache, "__len__") else "")
         )
-    return _check_linear(*cache, a_name="A_prev")
+    A_prev, W, b = cache
+    return _check_linear(A_prev, W, b, a_name="A_prev")
 
 
 def _check_dZ(dZ: Any, A_prev: Array, W: Array, name: str = "dZ") -> Array:
@@ -459,9 +457,7 @@ def _unpack_cache(cache: Any, name: str = "cache") -> tuple[LinearCache, Array]:
     return (A_prev, W, b), Z
 
 
-def linear_activation_backward(
-    dA: Any, cache: Any, activation: str
-) -> tuple[Array, Array, Array]:
+def linear_activation_backward(dA: Any, cache: Any, activation: str) -> tuple[Array, Array, Array]:
     """dZ = dA ⊙ g′(Z), then :func:`linear_backward`.
 
     Parameters
@@ -506,7 +502,8 @@ def _layer_caches(caches: Any, AL: Array) -> tuple[list[LayerCache], list[Array]
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise TypeError(
             "caches must be the list (or tuple) of per-layer caches from L_model_forward, "
-            f"got {type(caches).__name__}" + (" (empty)" if isinstance(caches, (list, tuple)) else "")
+            f"got {type(caches).__name__}"
+            + (" (empty)" if isinstance(caches, (list, tuple)) else "")
         )
     L = len(caches)
     unpacked = [_unpack_cache(c, f"caches[{i}]") for i, c in enumerate(caches)]
@@ -595,7 +592,7 @@ def update_parameters(params: Params, grads: dict[str, Any], learning_rate: floa
         A **new** dict of new arrays; ``params`` and its arrays are left unchanged.
     """
     lr = check_learning_rate(learning_rate)
-    Ws, bs = check_parameters(params, "params")
+    Ws, bs = check_parameters(params, "params", chain=False)
     dWs, dbs = check_grads_like(grads, Ws, bs)
     new_Ws, new_bs = [W.copy() for W in Ws], [b.copy() for b in bs]
     _sgd_step(new_Ws, new_bs, dWs, dbs, lr)
@@ -617,7 +614,7 @@ def _sgd_step(
 def _check_training_data(X: Any, Y: Any, n_x: int) -> tuple[Array, Array]:
     X = to_array(X, "X")
     if X.shape[0] != n_x:
-        hint = f"; examples are columns: did you mean X.T?" if X.shape[1] == n_x else ""
+        hint = "; examples are columns: did you mean X.T?" if X.shape[1] == n_x else ""
         raise ValueError(
             f"X has {X.shape[0]} rows but layers_dims[0] = {n_x}: X must have shape "
             f"({n_x}, m), got {X.shape}{hint}"
@@ -791,9 +788,14 @@ def predict(X: Any, y: Any, parameters: Params, *, verbose: bool = True) -> Arra
     """
     p, y = _predictions(X, y, parameters)
     if verbose:
-        m = p.shape[1]
-        print("Accuracy: " + str(np.sum((p == y) / m)))
+        print("Accuracy: " + str(_course_accuracy(p, y)))
     return p
+
+
+def _course_accuracy(p: Array, y: Array) -> np.float64:
+    """The number the course prints: np.sum((p == y) / m), a sum of m terms 1/m."""
+    m = p.shape[1]
+    return np.float64(np.sum((p == y) / m))
 
 
 def accuracy(p: Any, y: Any) -> float:
@@ -812,7 +814,9 @@ def accuracy(p: Any, y: Any) -> float:
     p = to_array(p, "p", ndim=None)
     y = to_array(y, "y", ndim=None)
     if p.size != y.size:
-        raise ValueError(f"p and y must have the same number of entries, got {p.shape} and {y.shape}")
+        raise ValueError(
+            f"p and y must have the same number of entries, got {p.shape} and {y.shape}"
+        )
     return int(np.count_nonzero(p.reshape(-1) == y.reshape(-1))) / p.size
 
 
@@ -897,7 +901,7 @@ def print_mislabeled_images(
         raise ValueError(
             f"p and y need one entry per column of X ({X.shape[1]}), got {p.shape} and {y.shape}"
         )
-    side = int(round(np.sqrt(X.shape[0] / 3)))
+    side = round(float(np.sqrt(X.shape[0] / 3)))
     if 3 * side * side != X.shape[0]:
         raise ValueError(f"X rows must be 3·s·s pixels of square RGB images, got {X.shape[0]}")
     wrong = np.flatnonzero(p != y)
@@ -908,9 +912,7 @@ def print_mislabeled_images(
     for ax, i in zip(axes, wrong, strict=False):
         ax.imshow(X[:, i].reshape(side, side, 3))
         ax.axis("off")
-        ax.set_title(
-            f"Prediction: {names[int(p[i])]}\nClass: {names[int(y[i])]}", fontsize="small"
-        )
+        ax.set_title(f"Prediction: {names[int(p[i])]}\nClass: {names[int(y[i])]}", fontsize="small")
     if wrong.size == 0:
         axes[0].axis("off")
         axes[0].set_title("no mislabeled images", fontsize="small")

@@ -60,7 +60,7 @@ def dictionary_to_vector(parameters: Params) -> tuple[Array, list[str]]:
     keys : list of str, length n_params
         The name of the parameter each entry of θ comes from ("W1", "W1", ..., "b3").
     """
-    Ws, bs = check_parameters(parameters)
+    Ws, bs = check_parameters(parameters, chain=False)
     parts, keys = [], []
     for l, (W, b) in enumerate(zip(Ws, bs, strict=True), start=1):
         for name, arr in ((f"W{l}", W), (f"b{l}", b)):
@@ -117,19 +117,26 @@ def gradients_to_vector(gradients: Mapping[str, Any]) -> Array:
     """
     if not isinstance(gradients, Mapping):
         raise TypeError(f"gradients must be a dict {{'dW1': ..., 'db1': ...}}, got {gradients!r}")
-    layers = [int(k[2:]) for k in gradients if isinstance(k, str) and k[:2] == "dW" and k[2:].isdigit()]
+    layers = [
+        int(k[2:]) for k in gradients if isinstance(k, str) and k[:2] == "dW" and k[2:].isdigit()
+    ]
     if not layers:
-        raise ValueError(f"gradients has no dW1, db1, ... keys (keys: {sorted(map(str, gradients))})")
+        raise ValueError(
+            f"gradients has no dW1, db1, ... keys (keys: {sorted(map(str, gradients))})"
+        )
     keys = _keys(max(layers), "d")
     missing = [k for k in keys if k not in gradients]
     if missing:
         raise ValueError(f"gradients is missing {', '.join(repr(k) for k in missing)}")
     return np.concatenate(
-        [to_array(gradients[k], f"gradients[{k!r}]", ndim=None).reshape(-1, 1) for k in keys], axis=0
+        [to_array(gradients[k], f"gradients[{k!r}]", ndim=None).reshape(-1, 1) for k in keys],
+        axis=0,
     )
 
 
-def forward_propagation_n(X: Any, Y: Any, parameters: Params) -> tuple[np.float64, tuple[Array, ...]]:
+def forward_propagation_n(
+    X: Any, Y: Any, parameters: Params
+) -> tuple[np.float64, tuple[Array, ...]]:
     """The forward pass and the cross-entropy cost J (no regularisation).
 
     Parameters

@@ -53,7 +53,9 @@ def initialize_parameters_random(layers_dims: Sequence[int]) -> Params:
 
 
 def initialize_parameters_he(layers_dims: Sequence[int]) -> Params:
-    """``np.random.seed(3)``, W[l] = randn(n[l], n[l-1]) · √(2 / n[l-1]), b[l] = 0 (He et al., 2015).
+    """He initialisation: ``np.random.seed(3)``, W[l] = randn(n[l], n[l-1]) · √(2 / n[l-1]).
+
+    Biases start at zero (He et al., 2015).
 
     Parameters
     ----------

@@ -49,12 +49,13 @@ __all__ = [
     "forward_propagation_with_dropout",
 ]
 
-FlatCache = tuple[Array, ...]
+FlatCache = tuple[np.ndarray, ...]
+"""The course's flat cache: float arrays, and boolean masks D[l] with dropout."""
 
 
 def _flat(caches: list[LayerCache], Ws: list[Array], bs: list[Array]) -> FlatCache:
     """(Z1, A1, W1, b1, ..., ZL, AL, WL, bL); A[l] is what layer l+1 received."""
-    out: list[Array] = []
+    out: list[np.ndarray] = []
     L = len(caches)
     for l, (c, W, b) in enumerate(zip(caches, Ws, bs, strict=True)):
         A_out = caches[l + 1].A_prev if l + 1 < L else c.A
@@ -106,7 +107,7 @@ def compute_cost_with_regularization(
     """
     lam = check_nonneg_float(lambd, "lambd")
     AL, Yr = _check_AL_Y(A3, Y)
-    Ws, _ = check_parameters(parameters)
+    Ws, _ = check_parameters(parameters, chain=False)
     m = AL.shape[1]
     return np.float64(_cost(AL, Yr) + backprop.l2_cost(Ws, lam, m))
 
@@ -191,9 +192,7 @@ def _backward_flat(
                 c.D /= c.D.dtype.type(keep_prob)  # inverted dropout: D / keep_prob
     AL = caches[-1].A
     _, Yr = _check_AL_Y(AL, Y)
-    g = backprop.backward(
-        caches, Yr, Ws, _activations(len(Ws)), _BCE, l2=lambd, need_dA0=False
-    )
+    g = backprop.backward(caches, Yr, Ws, _activations(len(Ws)), _BCE, l2=lambd, need_dA0=False)
     return _course_gradients(g, caches)
 
 
