@@ -75,12 +75,6 @@ def one_hot(draw: Any, n: int, m: int, dtype: Any = np.float64) -> np.ndarray:
 
 
 @st.composite
-def probabilities(draw: Any, n: int, m: int, low: float = 1e-6) -> np.ndarray:
-    """Sigmoid-style outputs in [low, 1 − low], shape (n, m)."""
-    return draw(hnp.arrays(np.float64, (n, m), elements=floats(low, 1 - low)))
-
-
-@st.composite
 def permutations(draw: Any, m: int) -> np.ndarray:
     """A permutation of range(m)."""
     return np.array(draw(st.permutations(list(range(m)))), dtype=np.intp)

@@ -84,8 +84,15 @@ def reference_run(net, X, Y, w, order, lr, opt, rng, l2_m=None):
         )
         l2m = l2_m if l2_m is not None else (None if wb is None else m_eff)
         g = backprop.backward(
-            caches, Yb, net.Ws, net.activations, net.loss,
-            l2=net.l2, l2_m=l2m, sample_weight=wb, need_dA0=False,
+            caches,
+            Yb,
+            net.Ws,
+            net.activations,
+            net.loss,
+            l2=net.l2,
+            l2_m=l2m,
+            sample_weight=wb,
+            need_dA0=False,
         )
         opt.step(params, [d for pair in zip(g.dW, g.db, strict=True) for d in pair], lr)
     return costs, correct
@@ -103,8 +110,21 @@ def fast_run(net, X, Y, w, order, lr, opt, rng, l2_m=None):
     return costs, correct, ft
 
 
-def run_both(config, dtype, optimizer, *, bs=7, mode="shuffle", dropout=0.0, l2=0.0,
-             weights=False, epochs=3, m=45, l2_m=None, lr=0.05):
+def run_both(
+    config,
+    dtype,
+    optimizer,
+    *,
+    bs=7,
+    mode="shuffle",
+    dropout=0.0,
+    l2=0.0,
+    weights=False,
+    epochs=3,
+    m=45,
+    l2_m=None,
+    lr=0.05,
+):
     dims, hidden, output, loss, kind = CONFIGS[config]
     X, Y = make_data(kind, dims[0], dims[-1], m, dtype)
     w = None
@@ -115,10 +135,12 @@ def run_both(config, dtype, optimizer, *, bs=7, mode="shuffle", dropout=0.0, l2=
         for _ in range(2)
     ]
     order = batches(m, bs, mode, epochs, seed=11)
-    ref = reference_run(nets[0], X, Y, w, order, lr, get_optimizer(optimizer),
-                        np.random.default_rng(7), l2_m)
-    fast = fast_run(nets[1], X, Y, w, order, lr, get_optimizer(optimizer),
-                    np.random.default_rng(7), l2_m)
+    ref = reference_run(
+        nets[0], X, Y, w, order, lr, get_optimizer(optimizer), np.random.default_rng(7), l2_m
+    )
+    fast = fast_run(
+        nets[1], X, Y, w, order, lr, get_optimizer(optimizer), np.random.default_rng(7), l2_m
+    )
     return nets, ref, fast
 
 
@@ -152,7 +174,9 @@ def test_every_activation_and_loss_with_dropout_l2_weights(dtype, config):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(("bs", "mode"), [(None, "full"), (8, "slice"), (45, "shuffle"), (1, "shuffle")])
+@pytest.mark.parametrize(
+    ("bs", "mode"), [(None, "full"), (8, "slice"), (45, "shuffle"), (1, "shuffle")]
+)
 def test_batch_modes(dtype, bs, mode):
     """Full batch (X as given), contiguous slices (views), shuffled gathers, single examples."""
     nets, (c_ref, _), (c_fast, _, _) = run_both(
@@ -176,8 +200,9 @@ def test_float32_stays_float32():
     """No float64 upcast anywhere in a float32 run (labels, scales, buffers, state)."""
     dims = [6, 9, 5, 4]
     X, Y = make_data("onehot", 6, 4, 30, "float32")
-    net = chainrule.Network(dims, "relu", "softmax", "cce", seed=0, dtype="float32", dropout=0.2,
-                            l2=0.1)
+    net = chainrule.Network(
+        dims, "relu", "softmax", "cce", seed=0, dtype="float32", dropout=0.2, l2=0.1
+    )
     opt = get_optimizer("adam")
     w = np.linspace(0.5, 1.5, 30).astype("float32")
     ft = _fast.FastTrainer(net, opt, np.asfortranarray(X), np.asfortranarray(Y), w)
@@ -291,3 +316,91 @@ def test_compiled_adam_bitwise_equal(dtype, monkeypatch):
     assert ft._update is not None
     assert_same_params(*nets)
     assert c_fast == c_ref
+
+
+def reference_epochs(net, X, Y, w, perms, bs, lr, opt, rng):
+    """fit's reference epoch loop: per-epoch (cost, accuracy, diverged)."""
+    out = []
+    m = X.shape[1]
+    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
+    opt.init(params)
+    for perm in perms:
+        order = (
+            [None]
+            if bs >= m
+            else [slice(s, s + bs) if perm is None else perm[s : s + bs] for s in range(0, m, bs)]
+        )
+        tot_c = tot_w = tot_ok = n = 0.0
+        keep = net.keep_probs if any(k < 1 for k in net.keep_probs) else None
+        for idx in order:
+            Xb, Yb = (X, Y) if idx is None else (X[:, idx], Y[:, idx])
+            wb = w if (w is None or idx is None) else w[idx]
+            m_eff = Xb.shape[1] if wb is None else float(wb.sum())
+            if m_eff <= 0:
+                continue
+            AL, caches = backprop.forward(Xb, net.Ws, net.bs, net.activations, keep_probs=keep,
+                                          rng=rng)  # fmt: skip
+            canonical = backprop.is_canonical(net.loss, net.activations[-1])
+            Lb = net.loss.from_logits(caches[-1].Z, Yb) if canonical else net.loss.per_example(
+                AL, Yb)  # fmt: skip
+            J = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_eff)
+            tot_c += J * m_eff
+            tot_w += m_eff
+            if net.task != "regression":
+                tot_ok += accuracy_from_output(AL, Yb, net.task) * Xb.shape[1]
+            n += Xb.shape[1]
+            g = backprop.backward(caches, Yb, net.Ws, net.activations, net.loss, l2=net.l2,
+                                  l2_m=None if wb is None else m_eff, sample_weight=wb,
+                                  need_dA0=False)  # fmt: skip
+            opt.step(params, [d for pair in zip(g.dW, g.db, strict=True) for d in pair], lr)
+        out.append((tot_c / tot_w, tot_ok / n if net.task != "regression" else math.nan))
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("config", "bs", "shuffle", "dropout", "l2", "weights"),
+    [
+        ("relu-softmax", 8, True, 0.0, 0.0, False),
+        ("relu-softmax", 8, False, 0.3, 0.2, False),
+        ("tanh-sigmoid", None, False, 0.0, 0.5, False),
+        ("sigmoid-multilabel", 10, True, 0.2, 0.0, False),
+        ("leaky-identity", 16, True, 0.0, 0.1, False),
+        ("sigmoid-mse-general", 7, True, 0.0, 0.0, False),
+        ("relu-softmax", 8, True, 0.0, 0.2, True),
+    ],
+)
+def test_epoch_matches_fit_reference_loop(dtype, config, bs, shuffle, dropout, l2, weights):
+    """Epoch costs (deferred to the epoch's end) agree to rounding; parameters exactly."""
+    dims, hidden, output, loss, kind = CONFIGS[config]
+    m = 45
+    X, Y = make_data(kind, dims[0], dims[-1], m, dtype)
+    w = np.random.default_rng(5).random(m).astype(dtype) + 0.1 if weights else None
+    nets = [chainrule.Network(dims, hidden, output, loss, seed=3, dtype=dtype, dropout=dropout,
+                              l2=l2) for _ in range(2)]  # fmt: skip
+    prng = np.random.default_rng(0)
+    perms = [prng.permutation(m) if shuffle else None for _ in range(3)]
+    ref = reference_epochs(nets[0], X, Y, w, perms, bs or m, 0.05, get_optimizer("adam"),
+                           np.random.default_rng(7))  # fmt: skip
+    ft = _fast.FastTrainer(nets[1], get_optimizer("adam"), np.asfortranarray(X),
+                           np.asfortranarray(Y), w)  # fmt: skip
+    rng = np.random.default_rng(7)
+    got = [ft.epoch(p, bs or m, 0.05, rng) for p in perms]
+    assert_same_params(*nets)
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    for (c_ref, a_ref), (c, a, diverged) in zip(ref, got, strict=True):
+        assert not diverged
+        assert c == pytest.approx(c_ref, rel=rtol)
+        if math.isnan(a_ref):
+            assert math.isnan(a)
+        else:
+            assert a == pytest.approx(a_ref, abs=1e-12)
+
+
+def test_epoch_reports_divergence():
+    X, Y = make_data("real", 6, 2, 20, "float64")
+    net = chainrule.Network([6, 8, 2], "relu", "identity", "mse", seed=0, init="normal")
+    ft = _fast.FastTrainer(net, SGD(), X, Y, None)
+    with np.errstate(all="ignore"):
+        cost, _, diverged = ft.epoch(None, 5, 1e30, np.random.default_rng(0))
+    assert diverged and not math.isfinite(cost)

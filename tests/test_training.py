@@ -163,6 +163,19 @@ def test_integer_sample_weights_equal_repeating_examples() -> None:
     assert_allclose(ha.train_cost, hb.train_cost, rtol=1e-13)
 
 
+def test_a_mini_batch_of_zero_weights_makes_no_update() -> None:
+    X, Y = blobs(m=8)
+    w = np.array([0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    a = Network([2, 3, 1], seed=0)
+    b = a.copy()
+    ha = a.fit(X, Y, sample_weight=w, batch_size=2, shuffle=False, optimizer="sgd",
+               learning_rate=0.1, epochs=2, progress=False)  # fmt: skip
+    hb = b.fit(X[:, 2:], Y[:, 2:], batch_size=2, shuffle=False, optimizer="sgd",
+               learning_rate=0.1, epochs=2, progress=False)  # fmt: skip
+    assert_same_params(params_of(a), params_of(b))
+    assert_allclose(ha.train_cost, hb.train_cost, rtol=1e-15)
+
+
 def test_same_seed_gives_bit_identical_training() -> None:
     X, Y = blobs(m=30)
 

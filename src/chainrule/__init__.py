@@ -14,18 +14,24 @@ Network(layer_dims=[4, 8, 3], activations=[relu, softmax], loss='categorical_cro
 
 from chainrule._version import __version__
 from chainrule.backprop import Gradients
+from chainrule.explain import Explanation, explain
+from chainrule.gradcheck import GradCheckReport, gradcheck
 from chainrule.io import ModelFileError, load, save
 from chainrule.network import Network
 from chainrule.training import DivergenceWarning, History, fit
 
 __all__ = [
     "DivergenceWarning",
+    "Explanation",
+    "GradCheckReport",
     "Gradients",
     "History",
     "ModelFileError",
     "Network",
     "__version__",
+    "explain",
     "fit",
+    "gradcheck",
     "load",
     "save",
 ]

@@ -103,7 +103,6 @@ def _numba_adam() -> Any:
         except ImportError:
             numba = None
         if numba is not None:
-
             # error_model="numpy": no ZeroDivisionError check, so the loop vectorises
             @numba.njit(cache=True, nogil=True, error_model="numpy")  # type: ignore[misc]
             def kernel(p, g, m, v, omb1, b2, omb2, k, eps, step):  # type: ignore[no-untyped-def]
@@ -250,6 +249,16 @@ class Workspace:
         self.scale = np.dtype(dtype).type(backprop.batch_scale(mb))
 
 
+class _Record:
+    """An epoch's outputs, kept for computing its costs after the epoch."""
+
+    def __init__(
+        self, ZL: Array | None, AL: Array | None, argmax: Array | None, Y_rows: Array | None
+    ) -> None:
+        self.ZL, self.AL, self.argmax, self.Y_rows = ZL, AL, argmax, Y_rows
+        self.sq = 0.0  # Σ over the epoch's batches of Σₗ ‖W[l]‖² (for the L2 term)
+
+
 class FastTrainer:
     """Mini-batch training steps on preallocated buffers (module docstring).
 
@@ -354,6 +363,7 @@ class FastTrainer:
         rng: np.random.Generator,
         *,
         monitor: bool = True,
+        record: slice | None = None,
     ) -> tuple[float, float, int, float]:
         """One forward/backward/update step on the mini-batch ``idx``.
 
@@ -368,6 +378,10 @@ class FastTrainer:
         monitor : bool, default=True
             Compute the batch cost and accuracy (``fit`` records them; False
             skips both, and the check for a non-finite cost).
+        record : slice, optional
+            With ``monitor=False``: the columns of the epoch record (see
+            :meth:`epoch`) where this batch's outputs are kept, so that the
+            costs of all batches are computed at once after the epoch.
 
         Returns
         -------
@@ -407,7 +421,7 @@ class FastTrainer:
             else:
                 Yb = Y[:, idx]
             wb = None if w is None else np.take(w, idx, out=ws.w)
-            lab = None if labels is None else np.take(labels, idx, out=ws.labels)
+            lab = None if (labels is None or not monitor) else np.take(labels, idx, out=ws.labels)
         mb = ws.m
         m_eff = mb if wb is None else float(wb.sum())
         if m_eff <= 0:
@@ -442,7 +456,16 @@ class FastTrainer:
             if not math.isfinite(J):
                 return J, math.nan, mb, m_eff
             n_correct = self._n_correct(AL, Yb, lab, ws)
-
+        elif record is not None:
+            rec = self._rec
+            if rec.ZL is not None:
+                rec.ZL[:, record] = ZL
+            if rec.AL is not None:
+                rec.AL[:, record] = AL
+            if rec.argmax is not None:
+                np.argmax(AL, axis=0, out=rec.argmax[record])
+            if self.l2:
+                rec.sq += sum(float(np.vdot(W, W)) for W in Ws)  # ‖W‖² before the update
 
         # -- backward (course convention, backprop.backward with need_dA0=False) -----------
         if wb is None:
@@ -482,6 +505,115 @@ class FastTrainer:
         else:
             self.opt.step(self.params, self.grads, lr)
         return J, n_correct, mb, m_eff
+
+    def epoch(
+        self, perm: Array | None, batch_size: int, lr: float, rng: np.random.Generator
+    ) -> tuple[float, float, bool]:
+        """One epoch of mini-batch steps, as ``fit``'s batch loop.
+
+        Parameters
+        ----------
+        perm : ndarray of shape (m,) or None
+            The epoch's shuffled order (None: examples in order).
+        batch_size : int
+        lr : float
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        cost : float
+            The epoch's training cost: the batch costs J_b (before each
+            update, L2 term included) averaged with weights m_b (Σwᵢ with
+            example weights), as the reference loop in ``fit`` records it.
+        accuracy : float
+            The fraction of correct predictions over the epoch's batches (NaN
+            for regression).
+        diverged : bool
+            Whether a batch cost was not finite.
+
+        Notes
+        -----
+        Without example weights the batch outputs Z[L] (or A[L]) are kept in
+        an (n[L], m) record and every batch cost is computed in one pass
+        after the epoch: the same per-example losses, summed in another order
+        (so the epoch cost agrees with the per-batch sum to rounding).  A
+        non-finite cost is then found at the end of the epoch instead of at
+        its batch; ``fit`` puts back the parameters of the previous epoch
+        either way.
+        """
+        m = self.m
+        bs = min(batch_size, m)
+        full = bs == m
+
+        def batch(start: int) -> Array | slice | None:
+            if full:
+                return None
+            if perm is None:
+                return slice(start, start + bs)
+            return perm[start : start + bs]
+
+        if self.w is not None:  # batch by batch, as the reference loop
+            tot_cost = tot_weight = tot_correct = 0.0
+            n_seen = 0
+            for start in range(0, m, bs):
+                J, n_ok, mb, m_eff = self.step(batch(start), lr, rng)
+                if m_eff <= 0:
+                    continue
+                if not math.isfinite(J):
+                    return J, math.nan, True
+                tot_cost += J * m_eff
+                tot_weight += m_eff
+                tot_correct += n_ok
+                n_seen += mb
+            return tot_cost / tot_weight, tot_correct / n_seen, False
+
+        rec = self._record()
+        rec.sq = 0.0
+        for start in range(0, m, bs):
+            self.step(batch(start), lr, rng, monitor=False, record=slice(start, start + bs))
+        # the targets in the epoch's order
+        Y = self.Y
+        if perm is not None and not full:
+            Y = (
+                np.take(self.Y_rows, perm, axis=0, out=rec.Y_rows).T
+                if self.Y_rows is not None
+                else Y[:, perm]
+            )
+        loss = self.loss
+        Lall = loss.from_logits(rec.ZL, Y) if self.canonical else loss.per_example(rec.AL, Y)
+        # Σ_b J_b m_b / m = (Σᵢ Lᵢ)/m + (λ/2m) Σ_b ‖W_b‖²   (J_b = mean_b L + (λ/2m_b)‖W_b‖²)
+        cost = float(np.add.reduce(Lall, axis=None, dtype=np.float64)) / m
+        if self.l2:
+            cost += self.l2 / (2.0 * m) * rec.sq
+        if not math.isfinite(cost):
+            return cost, math.nan, True
+        if self.task == "regression":
+            acc = math.nan
+        elif rec.argmax is not None:
+            labels = self.labels if (perm is None or full) else self.labels[perm]
+            acc = np.count_nonzero(np.equal(rec.argmax, labels)) / m
+        else:
+            from chainrule.network import accuracy_from_output
+
+            acc = accuracy_from_output(rec.AL, Y, self.task)
+        return cost, acc, False
+
+    def _record(self) -> _Record:
+        rec = getattr(self, "_rec", None)
+        if rec is None:
+            nL, m = self.Y.shape
+            dt = self.dtype
+            multiclass = self.labels is not None
+            rec = _Record(
+                ZL=np.empty((nL, m), dt) if self.canonical else None,
+                AL=None
+                if (self.canonical and (multiclass or self.task == "regression"))
+                else np.empty((nL, m), dt),
+                argmax=np.empty(m, np.intp) if multiclass else None,
+                Y_rows=np.empty((m, nL), dt) if self.Y_rows is not None else None,
+            )
+            self._rec = rec
+        return rec
 
     def _n_correct(self, AL: Array, Yb: Array, lab: Array | None, ws: Workspace) -> float:
         """Correct predictions on the batch, as ``accuracy_from_output`` × m."""

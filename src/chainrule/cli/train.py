@@ -203,6 +203,16 @@ def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
         parser.exit(2, f"{parser.prog}: error: {message} (see '{parser.prog} --help')\n")
 
     parser.error = error  # type: ignore[method-assign]
+    parse_known_args = parser.parse_known_args
+
+    def strict_parse_known_args(args: Any = None, namespace: Any = None) -> Any:
+        # Unknown options after the sub-command are reported by the sub-command's parser.
+        ns, extras = parse_known_args(args, namespace)
+        if extras:
+            error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns, extras
+
+    parser.parse_known_args = strict_parse_known_args  # type: ignore[method-assign]
     return parser
 
 
