@@ -296,6 +296,7 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
 
 
 def _proto_fit(net: Any, w: Workload, epochs: int, cb: Callable[..., Any]) -> None:
+    # (temporary: fit's loop over FastTrainer.epoch, until training.fit uses it)
     from chainrule.optim import get_optimizer
 
     rng = np.random.default_rng(1)
@@ -306,16 +307,18 @@ def _proto_fit(net: Any, w: Workload, epochs: int, cb: Callable[..., Any]) -> No
     if bs < m:
         Xc = np.asfortranarray(Xc)
         Yc = np.asfortranarray(Yc)
-    ft = _fast.FastTrainer(net, get_optimizer(w.optimizer), Xc, Yc, None, bs)
+    ft = _fast.FastTrainer(net, get_optimizer(w.optimizer), Xc, Yc, None)
+    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
+    last = [p.copy() for p in params]
     for e in range(epochs):
         perm = rng.permutation(m) if bs < m else None
-        tot = 0.0
-        for start in range(0, m, bs):
-            idx = None if perm is None else perm[start : start + bs]
-            J, acc, mb = ft.step(idx, w.lr, rng)
-            tot += J * mb
-        if cb(e + 1, {"cost": tot / m}):
+        cost, acc, bad = ft.epoch(perm, bs, w.lr, rng)
+        ok = all(np.isfinite(p).all() for p in params)
+        for p, q in zip(params, last, strict=True):
+            q[...] = p
+        if cb(e + 1, {"cost": cost, "accuracy": acc, "ok": ok and not bad}):
             break
+    ft.release()
 
 
 def nielsen_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:

@@ -574,7 +574,7 @@ ERRORS: list[tuple[str, Builder, int, str]] = [
     ("zero epochs", lambda t, m: ["train", "--epochs", "0"], 2, "--epochs"),
     ("bad batch size", lambda t, m: ["train", "--batch-size", "-3"], 2, "--batch-size"),
     ("dropout 1.5", lambda t, m: ["train", "--dropout", "1.5"], 2, "fraction in [0, 1)"),
-    ("dropout per layer", lambda t, m: ["train", "--dropout", "0.1,0.2"], 2, "per hidden layer"),
+    ("dropout per layer", lambda t, m: ["train", "--dropout", "0.1,0.2"], 2, "one per hidden layer"),
     ("nan lr", lambda t, m: ["train", "--lr", "nan"], 2, "finite"),
     ("unknown optimizer", lambda t, m: ["train", "--optimizer", "adamw"], 2, "invalid choice"),
     ("patience alone", lambda t, m: ["train", "--patience", "3"], 2, "--early-stopping"),

@@ -32,7 +32,10 @@ def mnist():
     return load_mnist()
 
 
+@pytest.mark.slow
 def test_modern_recipe_short_run(mnist):
+    from threadpoolctl import threadpool_limits
+
     ds = mnist
     m = 4000
     X, y = ds.X_train[:, :m], ds.y_train[:m]
@@ -40,20 +43,22 @@ def test_modern_recipe_short_run(mnist):
     net = chainrule.Network(
         [784, 128, 64, 10], hidden="relu", output="softmax", loss="cce", init="he", seed=0
     )
-    hist = chainrule.fit(
-        net,
-        X,
-        y,
-        epochs=2,
-        batch_size=64,
-        optimizer="adam",
-        learning_rate=1e-3,
-        validation_data=(Xv, yv),
-        early_stopping=True,
-        patience=3,
-        progress=False,
-        seed=0,
-    )
+    # one BLAS thread, as `chainrule train` uses for mini-batches this small
+    with threadpool_limits(1, user_api="blas"):
+        hist = chainrule.fit(
+            net,
+            X,
+            y,
+            epochs=2,
+            batch_size=64,
+            optimizer="adam",
+            learning_rate=1e-3,
+            validation_data=(Xv, yv),
+            early_stopping=True,
+            patience=3,
+            progress=False,
+            seed=0,
+        )
     assert hist.epoch == [1, 2]
     # learning, not chance: the validation cost falls and accuracy is far above 10%
     assert hist.val_cost[1] < hist.val_cost[0]
@@ -69,6 +74,7 @@ def _train_cli_available() -> bool:
     return importlib.util.find_spec("chainrule.cli.train") is not None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not _train_cli_available(), reason="the `chainrule train` sub-command is not installed"
 )

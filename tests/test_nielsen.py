@@ -549,6 +549,7 @@ def test_mnist_short_run_climbs_above_chance(mnist_nielsen):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.data("mnist")
 def test_cli_mnist(mnist_nielsen, tmp_path, capsys):
     out = tmp_path / "run"

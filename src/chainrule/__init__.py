@@ -8,8 +8,8 @@ J = (1/m) Σ L are kept apart, and the 1/m enters in exactly one place
 
 >>> import chainrule
 >>> net = chainrule.Network([4, 8, 3], hidden="relu", output="softmax", loss="cce", seed=0)
->>> net
-Network(layer_dims=[4, 8, 3], activations=[relu, softmax], loss='categorical_crossentropy', dtype='float64', l2=0, n_params=67)
+>>> net.layer_dims, net.n_params
+([4, 8, 3], 67)
 """
 
 from chainrule._version import __version__

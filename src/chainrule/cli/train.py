@@ -708,9 +708,16 @@ def _choose_head(
                 "task: use squared_error (mse)"
             )
         return _Head(output, loss_name, n_targets, "values", inferred)
+    if loss_name != "squared_error" and output not in ("sigmoid", "softmax"):
+        raise UsageError(
+            f"--loss {loss_name} needs outputs in (0, 1): --output sigmoid or softmax, not "
+            f"{output} (or use --loss squared_error)"
+        )
     k = int(n_classes or 2)
-    if output == "softmax" or loss_name == "categorical_crossentropy":
+    if loss_name == "categorical_crossentropy":
         return _Head(output, loss_name, max(k, 2), "indices", inferred)
+    if output == "softmax":
+        return _Head(output, loss_name, max(k, 2), "one_hot", inferred)
     if task == "binary":
         return _Head(output, loss_name, 1, "binary", inferred)
     return _Head(output, loss_name, k, "one_hot", inferred)
@@ -943,6 +950,11 @@ def run_train(args: argparse.Namespace) -> int:
         assert st.scale_ is not None
         target_scaling = {"mean": st.mean_.ravel().tolist(), "std": st.scale_.ravel().tolist()}
 
+    if isinstance(dropout, list) and len(dropout) != len(hidden_layers):
+        raise UsageError(
+            f"--dropout gives {len(dropout)} rates but there are {len(hidden_layers)} hidden "
+            "layers: give one rate, or one per hidden layer"
+        )
     layer_dims = [ds.n_features, *hidden_layers, head.n_out]
     try:
         net = Network(

@@ -115,14 +115,25 @@ def check_learning_rate(learning_rate: Any, name: str = "learning_rate") -> floa
 
 
 def layer_count(parameters: Any, name: str = "parameters") -> int:
-    """L = len(parameters) // 2, as the course counts, after checking the dict is a dict."""
+    """The number of layers L of a course parameter dict.
+
+    The course counts L = len(parameters) // 2; that is the answer for every
+    well-formed dict.  For a broken one the largest l of a ``W{l}`` / ``b{l}``
+    key is used instead, so that the error names the key that is missing
+    rather than a miscounted layer.
+    """
     if not isinstance(parameters, Mapping):
         raise TypeError(
             f"{name} must be a dict {{'W1': ..., 'b1': ..., ...}}, got {type(parameters).__name__}"
         )
-    L = len(parameters) // 2
+    indices = [
+        int(k[1:]) for k in parameters if isinstance(k, str) and k[:1] in "Wb" and k[1:].isdigit()
+    ]
+    L = max(indices, default=len(parameters) // 2)
     if L < 1:
-        raise ValueError(f"{name} must hold at least W1 and b1, got keys {sorted(parameters)}")
+        raise ValueError(
+            f"{name} must hold at least W1 and b1, got keys {sorted(map(str, parameters))}"
+        )
     return L
 
 
@@ -153,7 +164,7 @@ def check_parameters(
             parts.append(f"has unexpected keys {', '.join(repr(k) for k in extra)}")
         raise ValueError(
             f"{name} {' and '.join(parts)}: a {L}-layer network's dict holds exactly "
-            f"W1, b1, ..., W{L}, b{L} (L = len({name}) // 2 = {L})"
+            f"W1, b1, ..., W{L}, b{L}"
         )
     Ws: list[Array] = []
     bs: list[Array] = []
@@ -167,7 +178,7 @@ def check_parameters(
                 f"{name}['W{l}'] has shape {W.shape} but {below} {n_prev} rows: "
                 f"W{l} must have shape (n[{l}], {n_prev})"
             )
-        b = to_array(parameters[f"b{l}"], f"{name}['b{l}']")
+        b = to_array(parameters[f"b{l}"], f"{name}['b{l}']", ndim=None)
         if b.shape != (n_l, 1):
             raise ValueError(
                 f"{name}['b{l}'] must have shape ({n_l}, 1) to match W{l} {W.shape}, got {b.shape}"

@@ -248,7 +248,7 @@ def initialize_parameters_deep_app(layer_dims: Sequence[int]) -> Params:
 def _check_linear(A_prev: Any, W: Any, b: Any, a_name: str = "A_prev") -> LinearCache:
     A = to_array(A_prev, a_name)
     W = to_array(W, "W")
-    b = to_array(b, "b")
+    b = to_array(b, "b", ndim=None)
     if W.shape[1] != A.shape[0]:
         raise ValueError(
             f"W has shape {W.shape} but {a_name} has shape {A.shape}: W must have shape "
