@@ -107,13 +107,12 @@ def test_leaky_relu_with_another_alpha_is_derived_with_that_alpha():
     assert "1/5" in d.to_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: LeakyReLU.formula 'max(z, αz)' equals the code only for α ≤ 1; for α > 1 the "
-    "code computes z if z > 0 else αz (the check catches the mismatch)",
-)
-def test_leaky_relu_formula_string_matches_the_code_for_alpha_above_one():
-    assert symbolic.derive_activation(LeakyReLU(alpha=2.0)).ok
+def test_leaky_relu_alpha_is_limited_to_where_its_formula_holds():
+    # 'max(z, αz)' equals "z if z > 0 else αz" only for 0 ≤ α ≤ 1, so the core refuses α > 1
+    with pytest.raises(ValueError, match="alpha"):
+        LeakyReLU(alpha=2.0)
+    for alpha in (0.0, 0.2, 1.0):
+        assert symbolic.derive_activation(LeakyReLU(alpha=alpha)).ok
 
 
 # -- independent oracles ---------------------------------------------------------------------
