@@ -280,8 +280,6 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
     )
 
     def train(n: int, cb: Callable[..., Any]) -> Any:
-        if fast and not hasattr(_fast, "fit_integrated"):
-            return _proto_fit(net, w, n, cb)
         old = _fast.ENABLED
         _fast.ENABLED = fast
         try:
@@ -293,32 +291,6 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
             _fast.ENABLED = old
 
     return FitRunner("chainrule" if fast else "reference", train, epochs)
-
-
-def _proto_fit(net: Any, w: Workload, epochs: int, cb: Callable[..., Any]) -> None:
-    # (temporary: fit's loop over FastTrainer.epoch, until training.fit uses it)
-    from chainrule.optim import get_optimizer
-
-    rng = np.random.default_rng(1)
-    Xc = net.check_X(w.X)
-    Yc = net.check_Y(w.y, Xc.shape[1])
-    m = Xc.shape[1]
-    bs = m if w.batch_size is None else min(w.batch_size, m)
-    if bs < m:
-        Xc = np.asfortranarray(Xc)
-        Yc = np.asfortranarray(Yc)
-    ft = _fast.FastTrainer(net, get_optimizer(w.optimizer), Xc, Yc, None)
-    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
-    last = [p.copy() for p in params]
-    for e in range(epochs):
-        perm = rng.permutation(m) if bs < m else None
-        cost, acc, bad = ft.epoch(perm, bs, w.lr, rng)
-        ok = all(np.isfinite(p).all() for p in params)
-        for p, q in zip(params, last, strict=True):
-            q[...] = p
-        if cb(e + 1, {"cost": cost, "accuracy": acc, "ok": ok and not bad}):
-            break
-    ft.release()
 
 
 def nielsen_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:

@@ -404,3 +404,101 @@ def test_epoch_reports_divergence():
     with np.errstate(all="ignore"):
         cost, _, diverged = ft.epoch(None, 5, 1e30, np.random.default_rng(0))
     assert diverged and not math.isfinite(cost)
+
+
+# -- fit: the fast path against the reference path, end to end ---------------------------
+
+
+def fit_both(monkeypatch, make_net, X, Y, **kw):
+    nets = [make_net(), make_net()]
+    hists = []
+    for enabled, net in zip((False, True), nets, strict=True):
+        monkeypatch.setattr(_fast, "ENABLED", enabled)
+        hists.append(net.fit(X, Y, progress=False, **kw))
+    return nets, hists
+
+
+def assert_same_history(h_ref, h_fast, rel):
+    assert h_fast.epoch == h_ref.epoch
+    assert h_fast.train_cost == pytest.approx(h_ref.train_cost, rel=rel)
+    assert h_fast.train_accuracy == pytest.approx(h_ref.train_accuracy, abs=1e-9, nan_ok=True)
+    assert h_fast.val_cost == h_ref.val_cost  # computed after the epoch from equal parameters
+    assert h_fast.val_accuracy == h_ref.val_accuracy
+    assert (h_fast.best_epoch, h_fast.stopped_early, h_fast.diverged, h_fast.message) == (
+        h_ref.best_epoch, h_ref.stopped_early, h_ref.diverged, h_ref.message,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"batch_size": 8, "optimizer": "adam", "validation_fraction": 0.2,
+         "early_stopping": True, "patience": 2},
+        {"batch_size": 16, "optimizer": "nesterov", "shuffle": False, "lr_schedule": "stepwise",
+         "decay": 0.5},
+        {"batch_size": None, "optimizer": "rmsprop"},
+        {"batch_size": 10, "optimizer": "momentum", "sample_weight": "w"},
+    ],
+    ids=["adam-valfrac-early", "nesterov-noshuffle", "fullbatch-rmsprop", "momentum-weights"],
+)  # fmt: skip
+def test_fit_fast_equals_reference(monkeypatch, dtype, kw):
+    X, Y = make_data("onehot", 6, 4, 60, dtype)
+    kw = dict(kw)
+    if kw.get("sample_weight") == "w":
+        kw["sample_weight"] = np.linspace(0.0, 2.0, 60)
+
+    def make_net():
+        return chainrule.Network([6, 9, 5, 4], "relu", "softmax", "cce", seed=0, dtype=dtype,
+                                 dropout=0.2, l2=0.05)  # fmt: skip
+
+    nets, (h_ref, h_fast) = fit_both(
+        monkeypatch, make_net, X, Y.argmax(axis=0), epochs=6, learning_rate=0.02, seed=4, **kw
+    )
+    assert_same_params(*nets)
+    assert_same_history(h_ref, h_fast, rel=1e-12 if dtype == "float64" else 1e-5)
+
+
+def test_fit_updates_the_networks_own_arrays(monkeypatch):
+    """As the reference path: W[l], b[l] are trained in place (code holding them sees it)."""
+    monkeypatch.setattr(_fast, "ENABLED", True)
+    X, Y = make_data("binary", 6, 1, 40, "float64")
+    net = chainrule.Network([6, 8, 1], "tanh", "sigmoid", "bce", seed=0)
+    W1, b2 = net.Ws[0], net.bs[1]
+    W1_before = W1.copy()
+    net.fit(X, Y, epochs=3, batch_size=8, progress=False)
+    assert net.Ws[0] is W1 and net.bs[1] is b2
+    assert W1.base is None  # not a view of a training buffer
+    assert not np.array_equal(W1, W1_before)
+
+
+def test_fit_divergence_same_outcome(monkeypatch):
+    X, Y = make_data("real", 6, 2, 40, "float64")
+
+    def make_net():
+        return chainrule.Network([6, 8, 2], "relu", "identity", "mse", seed=0, init="normal")
+
+    with pytest.warns(chainrule.training.DivergenceWarning):
+        nets, (h_ref, h_fast) = fit_both(
+            monkeypatch, make_net, X, Y, epochs=5, batch_size=8, optimizer="sgd",
+            learning_rate=5.0, seed=1,
+        )  # fmt: skip
+    assert h_ref.diverged and h_fast.diverged
+    assert_same_params(*nets)
+    assert_same_history(h_ref, h_fast, rel=1e-12)
+
+
+def test_fit_callback_stop_and_restore_best(monkeypatch):
+    X, Y = make_data("multilabel", 6, 3, 50, "float32")
+
+    def make_net():
+        return chainrule.Network([6, 7, 3], "sigmoid", "sigmoid", "bce", seed=2, dtype="float32")
+
+    nets, (h_ref, h_fast) = fit_both(
+        monkeypatch, make_net, X, Y, epochs=8, batch_size=8, learning_rate=0.05, seed=3,
+        validation_data=(X[:, :10], Y[:, :10]), early_stopping=True, patience=50,
+        callback=lambda epoch, logs: epoch == 5,
+    )  # fmt: skip
+    assert h_fast.epoch == [1, 2, 3, 4, 5]
+    assert_same_params(*nets)
+    assert_same_history(h_ref, h_fast, rel=1e-5)

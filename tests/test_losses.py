@@ -170,9 +170,28 @@ def test_bce_at_a_equal_one_is_finite_where_the_course_formula_is_nan(dtype) -> 
     dZ = Sigmoid().backward(dA, np.array([[40.0]], dtype), A)  # general path
     assert np.isfinite(dZ).all()
     assert dZ.dtype == dtype
-    # a confidently wrong answer is large but finite: −log ε
+    # a confidently wrong answer is large but finite: −log(1 − (1 − ε/2)) = −log(ε/2),
+    # where 1 − ε/2 is the largest number below 1 (numpy's finfo.epsneg is ε/2)
     wrong = BCE.per_example(A, np.array([[0.0]], dtype))[0, 0]
-    assert wrong == pytest.approx(-math.log(np.finfo(dtype).eps), rel=1e-6)
+    assert wrong == pytest.approx(-math.log(np.finfo(dtype).eps / 2), rel=1e-6)
+
+
+def test_bce_keeps_tiny_but_representable_probabilities_exact() -> None:
+    # σ(−40) = 4.2e−18 is far below ε but representable: dL/da = −1/a exactly, so the
+    # general path gives dZ = dA·a(1 − a) = −(1 − a) ≈ −1, the true value (clipping a at ε
+    # would give −a/ε ≈ −0.019)
+    Z = np.array([[-40.0]])
+    A = Sigmoid().forward(Z)
+    Y = np.array([[1.0]])
+    dA = BCE.dA(A, Y)
+    assert dA[0, 0] == -1.0 / A[0, 0]
+    dZ = Sigmoid().backward(dA, Z, A)
+    assert dZ[0, 0] == pytest.approx(-1.0, rel=1e-12)
+    assert BCE.per_example(A, Y)[0, 0] == pytest.approx(40.0, rel=1e-12)  # −log σ(−40) ≈ 40
+    # and values outside [0, 1] get the plain formula (the course's randn test cases)
+    A2 = np.array([[1.79, 0.44]])
+    Y2 = np.array([[1.0, 0.0]])
+    assert_allclose(BCE.dA(A2, Y2), -(Y2 / A2 - (1 - Y2) / (1 - A2)), rtol=0, atol=0)
 
 
 def test_bce_from_logits_is_exact_far_beyond_saturation() -> None:
@@ -189,7 +208,7 @@ def test_cce_never_takes_log_of_zero() -> None:
     Y = np.array([[1.0, 1.0], [0.0, 0.0]])
     L = CCE.per_example(A, Y)
     assert L[0, 0] == 0.0
-    assert L[0, 1] == pytest.approx(-math.log(np.finfo(float).eps))
+    assert L[0, 1] == pytest.approx(-math.log(np.finfo(float).tiny))  # log a guarded at tiny
     assert np.isfinite(CCE.dA(A, Y)).all()
     # from the logits it is exact: z = (0, −1000) → L = 1000 for class 1... and 0 for class 0
     Z = np.array([[0.0, 0.0], [-1000.0, -1000.0]])

@@ -592,3 +592,24 @@ def test_cli_is_registered():
     from chainrule.cli import build_parser
 
     assert "nielsen" in build_parser().format_help()
+
+
+def test_plot_monitor_writes_png(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from chainrule.nielsen import plot_monitor
+
+    mon = Monitor(
+        evaluation_cost=[2.0, 1.0],
+        evaluation_accuracy=[800, 900],
+        training_cost=[1.5, 0.5],
+        training_accuracy=[4000, 4500],
+        n_training=5000,
+        n_evaluation=1000,
+        epoch_seconds=[1.0, 1.0],
+    )
+    before = plt.get_fignums()
+    path = plot_monitor(mon, tmp_path / "curves.png", title="t", evaluation_name="validation")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png"]  # no temporary left
+    assert plt.get_fignums() == before  # no pyplot figure left open

@@ -1,5 +1,9 @@
 """chainrule.stepwise: the course's functions, checked one by one.
 
+The course's test cases draw from numpy's legacy global generator
+(``np.random.seed`` / ``randn``); rebuilding them needs the same calls, hence
+the file-wide NPY002 exemption below.
+
 Oracles:
 
 * the course notebooks' public test cases: inputs rebuilt from the seeds they
@@ -13,6 +17,7 @@ Oracles:
   contract implies, and every "bad input" of the issue.
 """
 
+# ruff: noqa: NPY002
 from __future__ import annotations
 
 import math
@@ -174,7 +179,8 @@ def test_initialize_parameters_course_values_and_seed():
 def test_initialize_parameters_deep_course_values():
     p = sw.initialize_parameters_deep([5, 4, 3])
     assert list(p) == ["W1", "b1", "W2", "b2"]
-    assert p["W1"].shape == (4, 5) and p["W2"].shape == (3, 4)
+    assert p["W1"].shape == (4, 5)
+    assert p["W2"].shape == (3, 4)
     assert_allclose(
         p["W1"][0], [0.01788628, 0.0043651, 0.00096497, -0.01863493, -0.00277388], atol=COURSE
     )
@@ -234,8 +240,11 @@ def test_linear_forward_course_case():
     Z, cache = sw.linear_forward(A, W, b)
     assert_allclose(Z, [[3.26295337, -1.23429987]], atol=COURSE)
     assert_allclose(Z, np.dot(W, A) + b, rtol=RTOL)
-    assert isinstance(cache, tuple) and len(cache) == 3
-    assert cache[0] is A and cache[1] is W and cache[2] is b
+    assert isinstance(cache, tuple)
+    assert len(cache) == 3
+    assert cache[0] is A
+    assert cache[1] is W
+    assert cache[2] is b
 
 
 def test_linear_activation_forward_course_case():
@@ -244,7 +253,9 @@ def test_linear_activation_forward_course_case():
     A, cache = sw.linear_activation_forward(A_prev, W, b, "sigmoid")
     assert_allclose(A, [[0.96890023, 0.11013289]], atol=COURSE)
     (c_A, c_W, c_b), Z = cache
-    assert c_A is A_prev and c_W is W and c_b is b
+    assert c_A is A_prev
+    assert c_W is W
+    assert c_b is b
     assert_allclose(Z, np.dot(W, A_prev) + b, rtol=RTOL)
     A, _ = sw.linear_activation_forward(A_prev, W, b, "relu")
     assert_allclose(A, [[3.43896131, 0.0]], atol=COURSE)
@@ -265,7 +276,8 @@ def test_L_model_forward_course_case():
     for (lin, Z), (A_prev, W, b, Z_np) in zip(caches, layers, strict=True):
         assert len(lin) == 3
         assert_allclose(lin[0], A_prev, rtol=RTOL)
-        assert lin[1] is W and lin[2] is b
+        assert lin[1] is W
+        assert lin[2] is b
         assert_allclose(Z, Z_np, rtol=RTOL)
     assert caches[0][0][0] is X
 
@@ -280,7 +292,7 @@ def test_compute_cost_course_cases_and_scalar():
     J = sw.compute_cost(AL, np.asarray([[1, 1, 1]]))
     assert J.shape == ()  # the course's np.squeeze: a 0-d value
     assert isinstance(J, np.float64)
-    assert J == pytest.approx(0.41493159961539694, rel=1e-14)
+    assert pytest.approx(0.41493159961539694, rel=1e-14) == J
     assert sw.compute_cost(AL, np.asarray([[1, 1, 0]])) == pytest.approx(
         0.2797765635793422, rel=1e-14
     )
@@ -294,7 +306,8 @@ def test_compute_cost_reshapes_Y_and_stays_finite_at_saturation():
     AL = np.array([[0.25, 0.75]])
     assert sw.compute_cost(AL, np.array([0, 1])) == sw.compute_cost(AL, np.array([[0, 1]]))
     J = sw.compute_cost(np.array([[1.0, 0.0]]), np.array([[0, 1]]))
-    assert np.isfinite(J) and J > 30  # ε-clipped: −ln ε ≈ 36
+    assert np.isfinite(J)
+    assert J > 30
 
 
 # --------------------------------------------------------------------------------------
@@ -385,6 +398,50 @@ def test_L_model_backward_course_caches_with_a_valid_AL():
     assert set(grads) == {"dA0", "dA1", "dW1", "dW2", "db1", "db2"}
     for k, v in expected.items():
         assert_allclose(grads[k], v, rtol=1e-11, atol=1e-15, err_msg=k)
+
+
+def test_L_model_backward_accepts_the_notebooks_randn_AL():
+    # The notebook's L_model_backward_test_case feeds AL = randn(1, 2) = [1.79, 0.44]: not
+    # probabilities, but dAL = −(Y/AL − (1−Y)/(1−AL)) is defined there, and the course's
+    # sigmoid_backward takes σ from the cached Z, not from AL.
+    np.random.seed(3)
+    AL = np.random.randn(1, 2)
+    Y = np.array([[1, 0]])
+    A1, W1, b1, Z1 = (np.random.randn(*s) for s in [(4, 2), (3, 4), (3, 1), (3, 2)])
+    A2, W2, b2, Z2 = (np.random.randn(*s) for s in [(3, 2), (1, 3), (1, 1), (1, 2)])
+    assert AL.max() > 1
+    caches = [((A1, W1, b1), Z1), ((A2, W2, b2), Z2)]
+    grads = sw.L_model_backward(AL, Y, caches)
+    expected = np_backward(AL, Y, [(A1, W1, b1, Z1), (A2, W2, b2, Z2)])
+    for k, v in expected.items():
+        assert_allclose(grads[k], v, rtol=1e-11, atol=1e-15, err_msg=k)
+    with pytest.raises(ValueError, match="probabilities"):
+        sw.compute_cost(AL, Y)  # the cost, though, needs probabilities
+
+
+def test_L_model_backward_follows_the_course_chain_not_the_fused_A_minus_Y():
+    # σ(40) rounds to exactly 1.0; with y = 0 the course's chain multiplies a huge
+    # dAL = 1/(1 − AL) (finite: AL is clipped to 1 − ε) by σ′ = AL(1 − AL) = 0 and loses the
+    # gradient (the notebook gets nan); the fused A − Y that chainrule.fit uses gives dZ = 1.
+    params = {"W1": np.array([[40.0]]), "b1": np.zeros((1, 1))}
+    X, Y = np.array([[1.0]]), np.array([[0.0]])
+    AL, caches = sw.L_model_forward(X, params)
+    assert AL[0, 0] == 1.0
+    grads = sw.L_model_backward(AL, Y, caches)
+    assert grads["dW1"][0, 0] == 0.0
+    assert grads["db1"][0, 0] == 0.0
+    net = chainrule.Network([1, 1], output="sigmoid", loss="bce", seed=0)
+    net.parameters = params
+    assert net.gradients(X, Y)["dW1"][0, 0] == 1.0  # A − Y
+
+
+def test_L_model_backward_for_a_tiny_but_representable_AL():
+    params = {"W1": np.array([[40.0]]), "b1": np.zeros((1, 1))}
+    X, Y = np.array([[-1.0]]), np.array([[1.0]])
+    AL, caches = sw.L_model_forward(X, params)  # σ(−40) = 4.2e-18
+    grads = sw.L_model_backward(AL, Y, caches)
+    # the notebook: dAL = −1/AL, dZ = dAL·AL(1 − AL) = −(1 − AL) ≈ −1, dW1 = dZ·x = 1
+    assert grads["dW1"][0, 0] == pytest.approx(1.0, rel=1e-12)
 
 
 # --------------------------------------------------------------------------------------
@@ -498,7 +555,9 @@ def test_predict_prints_the_course_accuracy(capsys):
     X = np.ones((2, m))
     params = {"W1": np.array([[1.0, 1.0]]), "b1": np.zeros((1, 1))}
     p = sw.predict(X, np.ones((1, m)), params)
-    assert p.shape == (1, m) and p.dtype == np.float64 and (p == 1).all()
+    assert p.shape == (1, m)
+    assert p.dtype == np.float64
+    assert (p == 1).all()
     # the course's np.sum((p == y) / m): 209 terms 1/209 sum to 0.9999999999999998
     assert capsys.readouterr().out == "Accuracy: 0.9999999999999998\n"
     assert sw.accuracy(p, np.ones(m)) == 1.0
@@ -553,9 +612,9 @@ def test_compute_cost_with_regularization_course_case():
     _, Y, params = _reg_case()
     a3 = np.array([[0.40682402, 0.01629284, 0.16722898, 0.10118111, 0.40682402]])
     J = sw.compute_cost_with_regularization(a3, Y, params, lambd=0.1)
-    assert J == pytest.approx(1.78648594516, abs=1e-10)
+    assert pytest.approx(1.78648594516, abs=1e-10) == J
     l2 = 0.1 / (2 * 5) * sum(np.sum(params[f"W{l}"] ** 2) for l in (1, 2, 3))
-    assert J == pytest.approx(np_cost(a3, Y) + l2, rel=1e-13)
+    assert pytest.approx(np_cost(a3, Y) + l2, rel=1e-13) == J
 
 
 def test_backward_propagation_with_regularization_course_case():
@@ -565,7 +624,7 @@ def test_backward_propagation_with_regularization_course_case():
     grads = sw.backward_propagation_with_regularization(X, Y, cache, lambd=0.7)
     assert list(grads) == COURSE2_KEYS
     # independent transcription: dZ3 = A3 − Y, dW = (1/m) dZ A_prevᵀ + (λ/m) W
-    Z1, A1, W1, _, Z2, A2, W2, _, Z3, A3c, W3, _ = cache
+    _, A1, W1, _, _, A2, W2, _, _, _, W3, _ = cache  # (Z1, A1, W1, b1, ..., W3, b3)
     m = 5
     dZ3 = A3 - Y
     assert_allclose(grads["dW3"], dZ3 @ A2.T / m + 0.7 / m * W3, rtol=1e-12)
@@ -608,14 +667,16 @@ def test_forward_propagation_with_dropout_course_case():
     A3, cache = sw.forward_propagation_with_dropout(X, params, keep_prob=0.7)
     assert_allclose(A3, [[0.36974721, 0.00305176, 0.04565099, 0.49683389, 0.36974721]], atol=COURSE)
     assert len(cache) == 14
-    Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3c, W3, b3 = cache
-    assert D1.dtype == bool and D2.dtype == bool
+    Z1, D1, A1, _, _, Z2, D2, _, W2, b2, _, A3c, W3, _ = cache  # (Z1, D1, A1, W1, b1, ...)
+    assert D1.dtype == bool
+    assert D2.dtype == bool
     np.random.seed(1)  # the course's masks: rand(...) < keep_prob, layer by layer
     assert_array_equal(D1, np.random.rand(2, 5) < 0.7)
     assert_array_equal(D2, np.random.rand(3, 5) < 0.7)
     assert_allclose(A1, np.maximum(0, Z1) * D1 / 0.7, rtol=1e-15)
     assert_allclose(Z2, W2 @ A1 + b2, rtol=1e-15)
-    assert A3c is A3 and W3 is params["W3"]
+    assert A3c is A3
+    assert W3 is params["W3"]
 
 
 def test_backward_propagation_with_dropout_course_case():
@@ -721,22 +782,25 @@ def _gc_case():
 def test_vector_helpers_round_trip():
     _, _, params = _gc_case()
     theta, keys = sw.dictionary_to_vector(params)
-    assert theta.shape == (47, 1) and len(keys) == 47
-    assert keys[:20] == ["W1"] * 20 and keys[20:25] == ["b1"] * 5 and keys[-1] == "b3"
+    assert theta.shape == (47, 1)
+    assert len(keys) == 47
+    assert keys[:20] == ["W1"] * 20
+    assert keys[20:25] == ["b1"] * 5
+    assert keys[-1] == "b3"
     back = sw.vector_to_dictionary(theta)  # the notebook's (4, 5, 3, 1) network by default
     assert list(back) == ["W1", "b1", "W2", "b2", "W3", "b3"]
     for k in params:
         assert_array_equal(back[k], params[k])
     grads = {"d" + k: v * 2 for k, v in params.items()} | {"dZ1": np.zeros(3)}
     assert_array_equal(sw.gradients_to_vector(grads), 2 * theta)
-    with pytest.raises(ValueError, match="theta has 47 entries but .* has 13 parameters"):
+    with pytest.raises(ValueError, match=r"theta has 47 entries but .* has 13 parameters"):
         sw.vector_to_dictionary(theta, [2, 3, 1])
 
 
 def test_gradient_check_n_course_case(capsys):
     x, y, params = _gc_case()
     cost, cache = sw.forward_propagation_n(x, y, params)
-    AL, layers = np_forward(x, params)
+    AL, _ = np_forward(x, params)
     assert cost == pytest.approx(np_cost(AL, y.reshape(1, -1)), rel=1e-13)
     grads = sw.backward_propagation_n(x, y, cache)
     assert list(grads) == COURSE2_KEYS
@@ -782,7 +846,8 @@ def _opt_case():
 def test_update_parameters_with_momentum_course_case_and_no_mutation():
     params, grads = _opt_case()
     v = sw.initialize_velocity(params)
-    assert list(v) == ["dW1", "db1", "dW2", "db2"] and not any(a.any() for a in v.values())
+    assert list(v) == ["dW1", "db1", "dW2", "db2"]
+    assert not any(a.any() for a in v.values())
     before = {k: a.copy() for k, a in params.items()}
     v_before = {k: a.copy() for k, a in v.items()}
     new, v_new = sw.update_parameters_with_momentum(params, grads, v, beta=0.9, learning_rate=0.01)
@@ -837,7 +902,8 @@ def test_update_parameters_with_adam_course_case_and_no_mutation():
         step = 0.01 * v_corr["d" + k] / (np.sqrt(s_corr["d" + k]) + 1e-8)
         assert_allclose(new[k], before[k] - step, rtol=1e-12)
         assert_array_equal(params[k], before[k])
-        assert not v["d" + k].any() and not s["d" + k].any()  # the inputs stay zero
+        assert not v["d" + k].any()
+        assert not s["d" + k].any()
 
 
 def test_learning_rate_decay():
@@ -874,7 +940,7 @@ def test_bad_shapes_between_W_A_prev_and_b():
 
 def test_unknown_activation_name():
     A, W, b = np.ones((3, 2)), np.ones((1, 3)), np.ones((1, 1))
-    with pytest.raises(ValueError, match="unknown activation 'tanh'.*'relu' or 'sigmoid'"):
+    with pytest.raises(ValueError, match=r"unknown activation 'tanh'.*'relu' or 'sigmoid'"):
         sw.linear_activation_forward(A, W, b, "tanh")
     with pytest.raises(ValueError, match="unknown activation 'Sigmoid'"):
         sw.linear_activation_backward(np.ones((1, 2)), ((A, W, b), np.ones((1, 2))), "Sigmoid")
@@ -945,8 +1011,7 @@ def test_bad_caches_and_model_arguments():
         ValueError, match="cache must be the tuple from forward_propagation_with_dropout"
     ):
         sw.backward_propagation_with_dropout(X, np.ones(3), cache, 0.5)
+    p = random_params([2, 1])
+    v, s = sw.initialize_adam(p)
     with pytest.raises(ValueError, match="t must be a positive integer"):
-        p = random_params([2, 1])
-        sw.update_parameters_with_adam(
-            p, {"d" + k: v for k, v in p.items()}, *sw.initialize_adam(p), t=0
-        )
+        sw.update_parameters_with_adam(p, {"d" + k: a for k, a in p.items()}, v, s, t=0)

@@ -233,10 +233,11 @@ def softmax(Z: Array, out: Array | None = None) -> Array:
     """
     # z − max z ≤ 0, so e^(z − max z) ∈ [0, 1] never overflows; the subtraction itself
     # can only overflow for |z| ~ 1e308, to −inf, whose exponential is the right 0.
+    # (np.maximum.reduce / np.add.reduce are Z.max / A.sum without their Python wrappers)
     with np.errstate(over="ignore"):
-        A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
+        A = np.subtract(Z, np.maximum.reduce(Z, axis=0, keepdims=True), out=out)
     np.exp(A, out=A)
-    A /= A.sum(axis=0, keepdims=True)
+    A /= np.add.reduce(A, axis=0, keepdims=True)
     return A
 
 

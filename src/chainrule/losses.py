@@ -29,10 +29,14 @@ Numerical stability
 -------------------
 Costs computed from the pre-activation Z (:meth:`Loss.from_logits`) use
 ``logaddexp`` and log-softmax and never take log(0).  Costs and derivatives
-computed from A clip A away from 0 and 1 by ε, the dtype's machine epsilon, on
-the side where a log or a division would blow up: a saturated A = 1.0 costs
-exactly 0 when y = 1 and a large finite −log ε when y = 0, never inf or NaN
-(the course's plain ``−(Y/AL − (1−Y)/(1−AL))`` gives NaN at AL = 1.0, y = 1).
+computed from A guard only the points where a log or a division would blow up:
+a is kept ≥ the smallest normal number (``tiny``) inside log a and 1/a, and
+1 − a ≥ ε/2 (ε the dtype's machine epsilon; 1 − ε/2 is the largest number below
+1).  Every representable probability strictly between those keeps its exact
+value, so σ(−40) = 4.2e−18 still gives dZ = −1; a saturated A = 1.0 costs
+exactly 0 when y = 1 and a large finite −log(ε/2) ≈ 36.7 when y = 0, never inf
+or NaN (the course's plain ``−(Y/AL − (1−Y)/(1−AL))`` gives NaN at AL = 1.0,
+y = 1).
 """
 
 from __future__ import annotations
@@ -56,8 +60,14 @@ __all__ = [
 ]
 
 
-def _eps(A: Array) -> Any:
-    return np.finfo(A.dtype).eps
+def _tiny(A: Array) -> Any:
+    """Smallest positive normal number of A's dtype: the floor for a in log a and 1/a."""
+    return np.finfo(A.dtype).tiny
+
+
+def _below_one(A: Array) -> Any:
+    """1 − ε/2, the largest number below 1 in A's dtype: the ceiling for a in log(1 − a)."""
+    return A.dtype.type(1) - np.finfo(A.dtype).epsneg
 
 
 class Loss:
@@ -152,12 +162,13 @@ class BinaryCrossEntropy(Loss):
     dA_formula = "∂L/∂a = −(y/a − (1 − y)/(1 − a))"
 
     def per_example(self, A: Array, Y: Array) -> Array:
-        # Each log is clipped only on the side where it would be log(0): log a uses
-        # max(a, ε) and log(1 − a) uses min(a, 1 − ε).  A confident correct answer
-        # (a = 1.0 exactly, y = 1) therefore costs exactly 0, and a confident wrong one
-        # (a = 1.0, y = 0) a large finite −log ε ≈ 36.04 (float64), never inf or NaN.
-        eps = _eps(A)
-        L = -(Y * np.log(np.maximum(A, eps)) + (1 - Y) * np.log1p(-np.minimum(A, 1 - eps)))
+        # Each log is guarded only where it would be log(0): log a uses max(a, tiny) and
+        # log(1 − a) uses min(a, 1 − ε/2).  A confident correct answer (a = 1.0 exactly,
+        # y = 1) therefore costs exactly 0, and a confident wrong one (a = 1.0, y = 0) a
+        # large finite −log(ε/2) ≈ 36.7 (float64), never inf or NaN.
+        L = -(
+            Y * np.log(np.maximum(A, _tiny(A))) + (1 - Y) * np.log1p(-np.minimum(A, _below_one(A)))
+        )
         return L.sum(axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
@@ -166,11 +177,14 @@ class BinaryCrossEntropy(Loss):
         return L.sum(axis=0, keepdims=True)
 
     def dA(self, A: Array, Y: Array) -> Array:
-        # The course's −(y/a − (1 − y)/(1 − a)), with the same one-sided clipping as
-        # per_example: at a = 1.0, y = 1 it is exactly −1 (the plain formula gives
-        # 0/0 = NaN in its second term).
-        eps = _eps(A)
-        return -(Y / np.maximum(A, eps) - (1 - Y) / (1 - np.minimum(A, 1 - eps)))
+        # The course's −(y/a − (1 − y)/(1 − a)), guarded only where it would divide by
+        # zero: a = 0 (or a subnormal) uses tiny, a = 1 uses 1 − ε/2.  At a = 1.0, y = 1
+        # it is exactly −1 (the plain formula gives 0·∞ = NaN in its second term); every
+        # other a, even one outside [0, 1], gets the plain formula's value.
+        tiny = _tiny(A)
+        a = np.where(np.abs(A) < tiny, tiny, A)
+        one_minus_a = np.where(A == 1, 1 - _below_one(A), 1 - A)
+        return -(Y / a - (1 - Y) / one_minus_a)
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
         bad = (Y != 0) & (Y != 1)
@@ -190,14 +204,15 @@ class CategoricalCrossEntropy(Loss):
     dA_formula = "∂L/∂aₖ = −yₖ/aₖ"
 
     def per_example(self, A: Array, Y: Array) -> Array:
-        Ac = np.clip(A, _eps(A), 1)
+        Ac = np.maximum(A, _tiny(A))  # log a, guarded only at a = 0
         return -(Y * np.log(Ac)).sum(axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
         return -(Y * log_softmax(Z)).sum(axis=0, keepdims=True)
 
     def dA(self, A: Array, Y: Array) -> Array:
-        return -Y / np.clip(A, _eps(A), 1)
+        tiny = _tiny(A)
+        return -Y / np.where(np.abs(A) < tiny, tiny, A)  # guarded only at a = 0
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
         if Y.shape[0] < 2:

@@ -607,7 +607,13 @@ def sgd(
     n_batches = math.ceil(n / bs)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     tick = max(1, n_batches // 100)
-    with _blas_limit(blas_threads, bs), _progress_bar(show, epochs * n_batches) as bar:
+    # A diverging run overflows on its way to inf/NaN: NumPy's warnings about that are replaced
+    # by one DivergenceWarning (the parameters are checked after every epoch), as in chainrule.fit.
+    with (
+        _blas_limit(blas_threads, bs),
+        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+        _progress_bar(show, epochs * n_batches) as bar,
+    ):
         for epoch in range(epochs):
             t0 = time.perf_counter()
             perm = rng.permutation(n)
@@ -955,7 +961,12 @@ def reproduce(
     )
 
 
-def plot_monitor(monitor: Monitor, path: str | Path | None = None, title: str | None = None) -> Any:
+def plot_monitor(
+    monitor: Monitor,
+    path: str | Path | None = None,
+    title: str | None = None,
+    evaluation_name: str = "evaluation",
+) -> Any:
     """Learning curves of a :class:`Monitor`: cost and accuracy (%) per epoch.
 
     Parameters
@@ -964,6 +975,8 @@ def plot_monitor(monitor: Monitor, path: str | Path | None = None, title: str | 
     path : str or Path, optional
         Write a PNG there (atomically) and close the figure.
     title : str, optional
+    evaluation_name : str, default="evaluation"
+        The legend's name for the evaluation data (e.g. "validation", "test").
 
     Returns
     -------
@@ -971,19 +984,21 @@ def plot_monitor(monitor: Monitor, path: str | Path | None = None, title: str | 
         The figure (no ``path``), else the written file.
     """
     try:
-        import matplotlib
-
-        if path is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
         raise ImportError("plotting needs matplotlib: pip install matplotlib") from exc
     from chainrule.io import atomic_write_bytes
 
-    fig, (ax_c, ax_a) = plt.subplots(1, 2, figsize=(11, 4))
+    if path is None:  # an interactive figure, managed by pyplot
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(11, 4))
+    else:  # a bare Figure: no backend switch, no global pyplot state
+        fig = Figure(figsize=(11, 4))
+    ax_c, ax_a = fig.subplots(1, 2)
     for values, label in (
         (monitor.training_cost, "training"),
-        (monitor.evaluation_cost, "evaluation"),
+        (monitor.evaluation_cost, evaluation_name),
     ):
         if values:
             ax_c.plot(range(len(values)), values, label=label)
@@ -991,7 +1006,7 @@ def plot_monitor(monitor: Monitor, path: str | Path | None = None, title: str | 
     ax_c.set_ylabel("cost (L2 term included)")
     for counts, total, label in (
         (monitor.training_accuracy, monitor.n_training, "training"),
-        (monitor.evaluation_accuracy, monitor.n_evaluation, "evaluation"),
+        (monitor.evaluation_accuracy, monitor.n_evaluation, evaluation_name),
     ):
         if counts and total:
             ax_a.plot(range(len(counts)), [100.0 * c / total for c in counts], label=label)
@@ -1006,7 +1021,4 @@ def plot_monitor(monitor: Monitor, path: str | Path | None = None, title: str | 
     fig.tight_layout()
     if path is None:
         return fig
-    try:
-        return atomic_write_bytes(path, lambda f: fig.savefig(f, format="png", dpi=100))
-    finally:
-        plt.close(fig)
+    return atomic_write_bytes(path, lambda f: fig.savefig(f, format="png", dpi=100))

@@ -104,8 +104,21 @@ def _as_floats(values: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a sequence of numbers, got {values!r:.80}") from exc
+        raise TypeError(f"{name} must be numbers, got {values!r:.80}") from exc
     return arr
+
+
+def _cost_values(costs: Any) -> np.ndarray:
+    """One float per recorded cost; entries may be numbers, 0-d or (1, 1) arrays (the course's)."""
+    if isinstance(costs, np.ndarray):
+        return _as_floats(costs, "costs")
+    out = []
+    for i, c in enumerate(costs):
+        v = _as_floats(c, f"costs[{i}]")
+        if v.size != 1:
+            raise ValueError(f"costs[{i}] must be one number, got an array of shape {np.shape(c)}")
+        out.append(v[0])
+    return np.asarray(out, dtype=np.float64)
 
 
 def _use_log_scale(*series: np.ndarray) -> bool:
@@ -264,7 +277,7 @@ def plot_costs(
 
     every = check_positive_int(every, "every")
     lr = check_positive_float(learning_rate, "learning_rate")
-    J = _as_floats(costs, "costs")  # one number per entry (also (1, 1) arrays, as the course keeps)
+    J = _cost_values(costs)
     if J.size == 0:
         raise ValueError("costs is empty: record at least one cost to plot")
     iterations = np.arange(J.size) * every

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule import backprop
+from chainrule import _fast, backprop
 from chainrule._typing import Array
 from chainrule._validation import (
     check_fraction,
@@ -236,8 +236,16 @@ def fit(
     if bs < m and not Yc.flags.f_contiguous:
         Yc = np.asfortranarray(Yc)
 
+    # The fast path (chainrule._fast) runs the same arithmetic on preallocated buffers and
+    # one flat parameter vector; it is bit-for-bit the reference loop of _run_epoch.
+    fast = (
+        _fast.FastTrainer(net, opt, Xc, Yc, w)
+        if _fast.supported(net.activations, net.loss, opt)
+        else None
+    )
     params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
-    opt.init(params)
+    if fast is None:
+        opt.init(params)
     hist = History()
     net.history = hist
     task = net.task
@@ -265,10 +273,14 @@ def fit(
             # are replaced by one DivergenceWarning below (the cost is checked every batch,
             # the parameters every epoch).  The user's callback runs outside this.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                stats = _run_epoch(
-                    net, Xc, Yc, w, perm, bs, lr, opt, params,
-                    keep_probs if use_dropout else None, rng, canonical, task,
-                )  # fmt: skip
+                if fast is not None:
+                    cost, accuracy, bad = fast.epoch(perm, bs, lr, rng)
+                    stats = None if bad else (cost, accuracy)
+                else:
+                    stats = _run_epoch(
+                        net, Xc, Yc, w, perm, bs, lr, opt, params,
+                        keep_probs if use_dropout else None, rng, canonical, task,
+                    )  # fmt: skip
                 finite = stats is not None and all(np.isfinite(p).all() for p in params)
             if stats is None or not finite:
                 for p, q in zip(params, last_finite, strict=True):
@@ -323,6 +335,10 @@ def fit(
             if early_stopping and since_best >= patience:
                 hist.stopped_early = True
                 break
+    except BaseException:
+        if fast is not None:
+            fast.release()
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -340,6 +356,8 @@ def fit(
         for p, q in zip(params, best_params, strict=True):
             p[...] = q
         restored = f"; restored the parameters of epoch {hist.best_epoch}"
+    if fast is not None:
+        fast.release()  # the trained values back into the network's own arrays
     if hist.stopped_early:
         hist.message = (
             f"early stopping after epoch {hist.epoch[-1]}: no improvement for {patience} epochs"

@@ -257,6 +257,7 @@ def run(args: argparse.Namespace) -> int:
         mon,
         out / "learning_curves.png",
         title=f"Nielsen {args.recipe}: {result.recipe.describe()} (seed {args.seed})",
+        evaluation_name=result.recipe.evaluation,
     )
     save(
         result.net,

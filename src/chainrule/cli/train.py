@@ -366,7 +366,13 @@ def register(subparsers: Any) -> None:
         help="constant (default); inverse_time: α₀/(1 + decay·epoch); stepwise: "
         "α₀/(1 + decay·⌊epoch/interval⌋); exponential: α₀·decay^epoch",
     )
-    g.add_argument("--decay", type=_nonneg_float, default=None, metavar="K", help="schedule decay")
+    g.add_argument(
+        "--decay",
+        type=_nonneg_float,
+        default=None,
+        metavar="K",
+        help="decay rate of the --lr-schedule (required with it; exponential: in (0, 1])",
+    )
     g.add_argument(
         "--decay-interval",
         type=_positive_int,

@@ -340,7 +340,7 @@ def L_model_forward(X: Any, parameters: Params) -> tuple[Array, list[Cache]]:
 # --------------------------------------------------------------------------------------
 
 
-def _check_AL_Y(AL: Any, Y: Any) -> tuple[Array, Array]:
+def _check_AL_Y(AL: Any, Y: Any, *, probabilities: bool = True) -> tuple[Array, Array]:
     AL = to_array(AL, "AL")
     Y = to_array(Y, "Y", ndim=None)
     if Y.size != AL.size:
@@ -348,7 +348,7 @@ def _check_AL_Y(AL: Any, Y: Any) -> tuple[Array, Array]:
             f"AL and Y must hold one value per example: AL has shape {AL.shape} "
             f"({AL.size} values), Y has shape {Y.shape} ({Y.size} values)"
         )
-    if ((AL < 0) | (AL > 1)).any():
+    if probabilities and ((AL < 0) | (AL > 1)).any():
         raise ValueError(
             "AL must hold probabilities in [0, 1] (the sigmoid output A[L]); "
             f"found values in [{AL.min():g}, {AL.max():g}]"
@@ -365,9 +365,10 @@ def compute_cost(AL: Any, Y: Any) -> np.float64:
 
     The per-example loss L(a, y) = −[y log a + (1 − y) log(1 − a)] is
     :meth:`chainrule.losses.BinaryCrossEntropy.per_example`; J is its mean
-    (:func:`chainrule.losses.cost`).  A of exactly 0 or 1 is clipped to
-    [ε, 1 − ε] (ε the dtype's machine epsilon), so the cost stays finite
-    where the course's formula gives inf or nan.
+    (:func:`chainrule.losses.cost`).  A of exactly 0 or 1 is guarded (log a
+    uses max(a, tiny), log(1 − a) uses min(a, 1 − ε/2)), so the cost stays
+    finite where the course's formula gives inf or nan; every other
+    probability keeps its exact value.
 
     Parameters
     ----------
@@ -529,12 +530,12 @@ def _layer_caches(caches: Any, AL: Array) -> tuple[list[LayerCache], list[Array]
     return layer_caches, [W for (_, W, _), _ in unpacked]
 
 
-def _grads_dict(g: backprop.Gradients, L: int, *, with_dA: bool = True) -> dict[str, Array]:
+def _grads_dict(g: backprop.Gradients, L: int) -> dict[str, Array]:
     """The course's grads: keys dA{l-1}, dW{l}, db{l} for l = L, ..., 1 (in the course's order)."""
     grads: dict[str, Array] = {}
     for l in range(L, 0, -1):
         dA_prev = g.dA[l - 1]
-        if with_dA and dA_prev is not None:
+        if dA_prev is not None:
             grads[f"dA{l - 1}"] = dA_prev
         grads[f"dW{l}"] = g.dW[l - 1]
         grads[f"db{l}"] = g.db[l - 1]
@@ -564,9 +565,22 @@ def L_model_backward(AL: Any, Y: Any, caches: Sequence[Cache]) -> dict[str, Arra
         Exactly ``dA0, ..., dA{L-1}`` (dA[l] of shape (n[l], m), per example),
         ``dW1, ..., dWL`` and ``db1, ..., dbL`` (∂J/∂W[l], ∂J/∂b[l]).
     """
-    AL, Y = _check_AL_Y(AL, Y)
+    # dAL = −(Y/AL − (1−Y)/(1−AL)) is defined for any AL but 0 and 1, and the
+    # notebook's own test case feeds AL = randn values (1.79, 0.44): accept them.
+    AL, Y = _check_AL_Y(AL, Y, probabilities=False)
     layer_caches, Ws = _layer_caches(caches, AL)
-    return _grads_dict(_backward(AL, Y, layer_caches, Ws), len(Ws))
+    L = len(Ws)
+    # The course's loop, on the core's pieces.  dAL is ∂L/∂A[L] per example (no 1/m);
+    # each layer's g′ comes from its cached Z (as the course's sigmoid_backward does),
+    # so the result is the course's even when AL is not σ(Z[L]) (its own test case).
+    grads: dict[str, Array] = {}
+    dA = _BCE.dA(AL, Y)  # dAL = −(Y/AL − (1−Y)/(1−AL))
+    for l in range(L, 0, -1):
+        cache = layer_caches[l - 1]
+        dZ = _activation_backward(_SIGMOID if l == L else _RELU, dA, cache.Z)  # dA ⊙ g′(Z)
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(dZ, cache.A_prev, Ws[l - 1])
+        grads[f"dA{l - 1}"] = dA
+    return {k: grads[k] for l in range(L, 0, -1) for k in (f"dA{l - 1}", f"dW{l}", f"db{l}")}
 
 
 # --------------------------------------------------------------------------------------
@@ -611,7 +625,7 @@ def _sgd_step(
 # --------------------------------------------------------------------------------------
 
 
-def _check_training_data(X: Any, Y: Any, n_x: int) -> tuple[Array, Array]:
+def _check_training_data(X: Any, Y: Any, n_x: int, n_y: int) -> tuple[Array, Array]:
     X = to_array(X, "X")
     if X.shape[0] != n_x:
         hint = "; examples are columns: did you mean X.T?" if X.shape[1] == n_x else ""
@@ -620,12 +634,13 @@ def _check_training_data(X: Any, Y: Any, n_x: int) -> tuple[Array, Array]:
             f"({n_x}, m), got {X.shape}{hint}"
         )
     Y = to_array(Y, "Y", ndim=None)
-    if Y.size != X.shape[1]:
+    m = X.shape[1]
+    if Y.size != n_y * m:
         raise ValueError(
-            f"Y must hold one label per example (column of X): X has {X.shape[1]} examples, "
-            f"Y has shape {Y.shape}"
+            f"Y must have shape ({n_y}, m) = ({n_y}, {m}): one label per output unit and "
+            f"example (column of X); got {Y.shape}"
         )
-    return X, Y.reshape(1, -1)
+    return X, Y.reshape(n_y, m)
 
 
 def _gradient_descent(
@@ -696,7 +711,7 @@ def two_layer_model(
     if len(dims) != 3:
         raise ValueError(f"layers_dims must be (n_x, n_h, n_y) for the two-layer model, got {dims}")
     lr, n_iter = _check_model_args(learning_rate, num_iterations)
-    X, Y = _check_training_data(X, Y, dims[0])
+    X, Y = _check_training_data(X, Y, dims[0], dims[-1])
     seed_legacy(1)
     parameters = initialize_parameters(*dims)
     return _gradient_descent(X, Y, parameters, lr, n_iter, print_cost)
@@ -737,7 +752,7 @@ def L_layer_model(
     """
     dims = check_dims(layers_dims, "layers_dims")
     lr, n_iter = _check_model_args(learning_rate, num_iterations)
-    X, Y = _check_training_data(X, Y, dims[0])
+    X, Y = _check_training_data(X, Y, dims[0], dims[-1])
     seed_legacy(1)
     parameters = initialize_parameters_deep_app(dims)
     return _gradient_descent(X, Y, parameters, lr, n_iter, print_cost)
