@@ -530,18 +530,6 @@ def _layer_caches(caches: Any, AL: Array) -> tuple[list[LayerCache], list[Array]
     return layer_caches, [W for (_, W, _), _ in unpacked]
 
 
-def _grads_dict(g: backprop.Gradients, L: int) -> dict[str, Array]:
-    """The course's grads: keys dA{l-1}, dW{l}, db{l} for l = L, ..., 1 (in the course's order)."""
-    grads: dict[str, Array] = {}
-    for l in range(L, 0, -1):
-        dA_prev = g.dA[l - 1]
-        if dA_prev is not None:
-            grads[f"dA{l - 1}"] = dA_prev
-        grads[f"dW{l}"] = g.dW[l - 1]
-        grads[f"db{l}"] = g.db[l - 1]
-    return grads
-
-
 def L_model_backward(AL: Any, Y: Any, caches: Sequence[Cache]) -> dict[str, Array]:
     """Backward propagation through [LINEAR → RELU] × (L−1) → LINEAR → SIGMOID.
 
