@@ -159,8 +159,14 @@ def test_garbage_is_refused(tmp_path, content) -> None:
 
 def test_a_bare_npy_array_is_refused(tmp_path) -> None:
     np.save(tmp_path / "a.npy", np.zeros(3))
-    with pytest.raises(ModelFileError, match="single NumPy array"):
+    with pytest.raises(ModelFileError, match=r"not an \.npz archive"):
         load(tmp_path / "a.npy")
+
+
+def test_a_csv_file_is_refused_as_not_an_archive(tmp_path) -> None:
+    (tmp_path / "data.csv").write_text("1,2,3\n4,5,6\n")
+    with pytest.raises(ModelFileError, match=r"not an \.npz archive"):
+        load(tmp_path / "data.csv")
 
 
 def test_a_folder_is_refused(tmp_path) -> None:

@@ -491,15 +491,16 @@ class FastTrainer:
                     dZ *= D
                 acts[l].backward(dZ, ws.Z[l], ws.A[l], out=dZ)  # dZ[l] = dA[l] ⊙ g′(Z[l])
             A_prev = Xb if l == 0 else ws.A_out[l - 1]
-            dW = matmul(dZ, A_prev.T, out=self.dWs[l])  # dW[l] = (1/m) dZ[l] A[l-1]ᵀ
-            db = add_reduce(dZ, axis=1, keepdims=True, out=self.dbs[l])  # db[l] = (1/m) Σ dZ[l]
-            if s != 1:
-                dW *= s
-                db *= s
-            if l2_scale:
-                dW += np.multiply(dt(l2_scale), Ws[l], out=self._tmp[l])  # + (λ/m) W[l]
+            matmul(dZ, A_prev.T, out=self.dWs[l])  # dW[l] = (1/m) dZ[l] A[l-1]ᵀ
+            add_reduce(dZ, axis=1, keepdims=True, out=self.dbs[l])  # db[l] = (1/m) Σ dZ[l]
             if l:
                 matmul(Ws[l].T, dZ, out=ws.dZ[l - 1])  # dA[l-1] = W[l]ᵀ dZ[l]
+        # the 1/m of every dW[l], db[l] at once: they are views of one flat vector
+        if s != 1:
+            self.grad *= s
+        if l2_scale:
+            for dW, W, tmp in zip(self.dWs, Ws, self._tmp, strict=True):
+                dW += np.multiply(dt(l2_scale), W, out=tmp)  # + (λ/m) W[l]
         if self._update is not None:
             self._update(self.params, self.grads, lr)
         else:

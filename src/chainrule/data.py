@@ -161,8 +161,8 @@ def default_data_dir() -> Path:
 
 def _missing_hint() -> str:
     return (
-        f"set the {DATA_ENV_VAR} environment variable or pass data_dir= to point at the "
-        "folder that holds the data"
+        f"set the {DATA_ENV_VAR} environment variable or pass data_dir= (--data on the "
+        "command line) to point at the folder that holds the data"
     )
 
 

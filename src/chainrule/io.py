@@ -176,16 +176,19 @@ def _resolve(path: str | Path) -> Path:
 def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     path = _resolve(path)
     with open(path, "rb") as fh:  # errors opening the file (permissions) are not "corrupt"
+        if fh.read(4) != b"PK\x03\x04":  # every .npz is a zip archive; say so before numpy
+            raise ModelFileError(  # guesses at a CSV or a pickle
+                f"{path}: not a chainrule model file (not an .npz archive; model files are "
+                "written by chainrule train or Network.save)"
+            )
+        fh.seek(0)
         try:
             z = np.load(fh, allow_pickle=False)
         except ValueError as exc:  # e.g. a pickle stream: refused unread, never executed
             raise ModelFileError(f"{path}: not a chainrule model file ({exc})") from exc
         except Exception as exc:
             raise ModelFileError(f"{path}: corrupt or truncated model file ({exc})") from exc
-        if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy array
-            raise ModelFileError(
-                f"{path}: not a chainrule model file (a single NumPy array, not an .npz archive)"
-            )
+        assert isinstance(z, np.lib.npyio.NpzFile)  # a zip archive always loads as one
         with z:
             try:
                 if _META_KEY not in z.files:

@@ -615,6 +615,8 @@ def sgd(
         _progress_bar(show, epochs * n_batches) as bar,
     ):
         for epoch in range(epochs):
+            if bar is not None:
+                bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
             t0 = time.perf_counter()
             perm = rng.permutation(n)
             for k, start in enumerate(range(0, n, bs)):

@@ -859,6 +859,13 @@ def _check_train_options(args: argparse.Namespace) -> None:
     is_file = Path(args.dataset).suffix.lower() in (".csv", ".npz")
     if not is_file and (args.target_column is not None or args.task is not None):
         raise UsageError("--target-column and --task apply to .csv/.npz data files only")
+    if Path(args.dataset).suffix.lower() == ".npz" and args.target_column is not None:
+        raise UsageError("--target-column applies to .csv files; a .npz file has arrays X and y")
+    if not _is_image_set(args.dataset) and args.test_fraction + args.val_fraction >= 1:
+        raise UsageError(
+            f"--test-fraction {args.test_fraction} and --val-fraction {args.val_fraction} leave "
+            "no training examples: their sum must be below 1"
+        )
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out!r} exists and is not a folder")
 
