@@ -279,12 +279,16 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
         w.dims, w.hidden, w.output, w.loss, seed=0, dtype=dtype, l2=w.l2
     )
 
+    Y = w.y
+    if w.output == "sigmoid" and w.dims[-1] > 1:  # several sigmoid outputs: one-hot targets
+        Y = np.eye(w.dims[-1], dtype=dtype)[:, np.asarray(w.y).reshape(-1)]
+
     def train(n: int, cb: Callable[..., Any]) -> Any:
         old = _fast.ENABLED
         _fast.ENABLED = fast
         try:
             return net.fit(
-                w.X, w.y, epochs=n, batch_size=w.batch_size, optimizer=w.optimizer,
+                w.X, Y, epochs=n, batch_size=w.batch_size, optimizer=w.optimizer,
                 learning_rate=w.lr, seed=1, progress=False, callback=cb,
             )
         finally:
@@ -317,7 +321,7 @@ def sklearn_runner(w: Workload, dtype: str) -> FnRunner:
         activation=act,
         solver=w.optimizer,
         alpha=w.l2,  # scikit-learn's alpha is chainrule's per-batch λ
-        batch_size=w.batch_size or m,
+        batch_size=w.batch_size or w.m,
         learning_rate_init=w.lr,
         momentum=0.0,
         nesterovs_momentum=False,
@@ -520,6 +524,15 @@ def report(results: list[Result], out: Callable[[str], None]) -> None:
         for s in r.skipped:
             out(f"{'':17}skipped: {s}")
     out("")
+    out("the same with each peer's fastest epoch (min) instead of the median:")
+    for r in results:
+        names = {n.split("[")[0]: n for n in r.times}
+        if "chainrule" not in r.times:
+            continue
+        base = min(r.times["chainrule"])
+        ratios = [f"/{c}={base / min(r.times[names[c]]):.2f}" for c in cols[1:] if c in names]
+        out(f"{r.workload:8} {r.dtype:8} chainrule {fmt_ms(base)} ms   " + " ".join(ratios))
+    out("")
     out("targets (issue 5):")
     for r in results:
         for peer, limit in TARGETS.get((r.workload, r.dtype), []):
@@ -677,6 +690,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--memory", action="store_true", help="also measure W1's peak memory")
     ap.add_argument("--memory-child", help=argparse.SUPPRESS)
+    ap.add_argument("--threads", type=int,
+                    help="BLAS threads (threadpoolctl) and torch threads; default: as found")
     ap.add_argument("--out", type=Path, help="also write the output to this file")
     args = ap.parse_args(argv)
 
@@ -691,11 +706,35 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(s)
 
     out("$ " + " ".join(["benchmarks/bench_train.py", *(argv or sys.argv[1:])]))
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=args.threads, user_api="blas")
     threads = environment(out)
     names = [] if args.workloads == "none" else args.workloads.split(",")
     dtypes = args.dtypes.split(",")
     peers = args.peers.split(",")
-    results = []
+    results: list[Result] = []
+    try:
+        run_all(args, names, dtypes, peers, threads, results, out)
+    finally:
+        out(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+def run_all(
+    args: Any,
+    names: list[str],
+    dtypes: list[str],
+    peers: list[str],
+    threads: int,
+    results: list[Result],
+    out: Callable[[str], None],
+) -> None:
+    """Every workload, then the report and (optionally) the memory measurement."""
     for name in names:
         w = WORKLOADS[name]
         for dt in dtypes:
@@ -717,11 +756,6 @@ def main(argv: list[str] | None = None) -> int:
         report(results, out)
     if args.memory:
         memory(dtypes, args.data, out)
-    out(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return 0
 
 
 if __name__ == "__main__":

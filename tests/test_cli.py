@@ -10,6 +10,7 @@ code and one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -304,8 +306,15 @@ def test_csv_dataset_with_header_and_named_target(capsys, tmp_path):
     net = chainrule.load(out_dir / "model.npz")
     assert net.metadata["class_names"] == ["3", "7"]
     assert net.metadata["dataset"] == str(path.resolve())
-    # evaluate on the whole file: the stored target column is used; labels map by name
+    # evaluate: by default the test part of the same split (seed and fractions stored)
     rc, out, err = run_cli(capsys, "evaluate", str(out_dir / "model.npz"), "--json")
+    assert rc == 0, err
+    res = json.loads(out)
+    metrics = json.loads((out_dir / "metrics.json").read_text())["metrics"]
+    assert res["m"] == metrics["test"]["m"] == 24
+    assert res["accuracy"] == metrics["test"]["accuracy"]
+    # --all: the whole file; the stored target column is used
+    rc, out, err = run_cli(capsys, "evaluate", str(out_dir / "model.npz"), "--all", "--json")
     assert rc == 0, err
     res = json.loads(out)
     assert res["m"] == 120
@@ -621,6 +630,13 @@ ERRORS: list[tuple[str, Builder, int, str]] = [
     ("unsupported input", _bad_suffix, 1, "unsupported file type"),
     ("missing input", lambda t, m: ["predict", str(m), str(t / "none.csv")], 1, "not found"),
     ("bad split", lambda t, m: ["evaluate", str(m), "--split", "everything"], 2, "invalid choice"),
+    ("split and all", lambda t, m: ["evaluate", str(m), "--split", "val", "--all"], 2, "--all"),
+    (
+        "bundled set with other features",
+        lambda t, m: ["evaluate", str(m), "--dataset", "digits"],
+        1,
+        "the data set 'digits' has 64 features but the model expects 4",
+    ),
     (
         "split of a file",
         lambda t, m: [
@@ -656,6 +672,245 @@ def test_errors_exit_code_and_one_line(capsys, iris_run, tmp_path, case, build, 
     assert fragment in line
     assert not (tmp_path / "never").exists()  # usage errors stop before anything is written
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# -- evaluate on the file a model was trained on (review item 6) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def file_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A regression model trained on a CSV file (200 rows, default 70/10/20 split)."""
+    tmp = tmp_path_factory.mktemp("file")
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 3))
+    y = X @ [1.0, 2.0, -1.0] + 0.5 * rng.normal(size=200)
+    path = tmp / "reg.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="a,b,c,t", comments="")
+    out = tmp / "run"
+    argv = ["train", "--dataset", str(path), "--hidden-layers", "8", "--epochs", "5"]
+    assert main([*argv, "--out", str(out), "--quiet", "--no-plot"]) == 0
+    return out / "model.npz", path
+
+
+def test_evaluate_a_file_model_scores_the_test_split_it_was_trained_with(capsys, file_run):
+    model, path = file_run
+    metrics = json.loads((model.parent / "metrics.json").read_text())["metrics"]
+    rc, out, err = run_cli(capsys, "evaluate", str(model))
+    assert rc == 0, err
+    assert f"{path} (test split: 40 examples, seed 0)" in out
+    assert "the split train made: test fraction 0.2, validation fraction 0.1, seed 0" in out
+    assert f"mse       {metrics['test']['mse']:.4f}" in out
+    for split, part in (("test", "test"), ("val", "validation"), ("train", "train")):
+        rc, out, err = run_cli(capsys, "evaluate", str(model), "--split", split, "--json")
+        assert rc == 0, err
+        res = json.loads(out)
+        assert res["split"] == split
+        assert res["m"] == metrics[part]["m"]
+        assert res["mse"] == pytest.approx(metrics[part]["mse"], rel=1e-12)
+        assert res["cost"] == pytest.approx(metrics[part]["cost"], rel=1e-12)
+    # naming the same file (another spelling of its path) is the same data: the same split
+    rel = os.path.relpath(path)
+    rc, out, err = run_cli(capsys, "evaluate", str(model), "--dataset", rel, "--json")
+    assert rc == 0, err
+    assert json.loads(out)["mse"] == pytest.approx(metrics["test"]["mse"], rel=1e-12)
+
+
+def test_evaluate_all_and_another_file_score_every_row(capsys, file_run, tmp_path):
+    model, path = file_run
+    net = chainrule.load(model)
+    rows = np.loadtxt(path, delimiter=",", skiprows=1)
+    pre, ts = net.metadata["preprocessing"], net.metadata["target_scaling"]
+    Xs = (rows[:, :3].T - np.array(pre["mean"])[:, None]) / np.array(pre["std"])[:, None]
+    pred = net.forward(Xs)[0] * ts["std"][0] + ts["mean"][0]
+    mse = np.mean((pred - rows[:, 3]) ** 2)  # the oracle: every row of the file, by hand
+    rc, out, err = run_cli(capsys, "evaluate", str(model), "--all")
+    assert rc == 0, err
+    assert "(whole file: 200 examples, training examples included)" in out
+    rc, out, err = run_cli(capsys, "evaluate", str(model), "--all", "--json")
+    res = json.loads(out)
+    assert (res["split"], res["m"]) == ("all", 200)
+    assert res["mse"] == pytest.approx(mse, rel=1e-10)
+    copy = tmp_path / "copy.csv"
+    shutil.copy(path, copy)  # another file: new data, scored whole
+    rc, out, err = run_cli(capsys, "evaluate", str(model), "--dataset", str(copy), "--json")
+    assert rc == 0, err
+    res = json.loads(out)
+    assert (res["split"], res["m"]) == ("file", 200)
+    assert res["mse"] == pytest.approx(mse, rel=1e-10)
+    rc, out, err = run_cli(capsys, "evaluate", str(model), "--dataset", str(copy), "--split", "val")
+    assert rc == 2
+    assert "is another file and is evaluated whole" in one_error_line(err, "evaluate")
+    rc, out, err = run_cli(capsys, "evaluate", str(model), "--target-column", "0")
+    assert rc == 2
+    assert "label column stored in the model file" in one_error_line(err, "evaluate")
+
+
+# -- text class labels, data-file messages (review items 10, 5) ---------------------------------
+
+
+def test_csv_with_text_class_labels_trains_predicts_and_evaluates(capsys, tmp_path):
+    rng = np.random.default_rng(1)
+    centres = {"cat": (0.0, 3.0), "dog": (3.0, 0.0), "eel": (-3.0, -3.0)}
+    names = np.array(list(centres))[np.arange(90) % 3]
+    X = np.array([centres[n] for n in names]) + 0.5 * rng.normal(size=(90, 2))
+    path = tmp_path / "animals.csv"
+    body = "".join(f"{a},{b},{n}\n" for (a, b), n in zip(X, names, strict=True))
+    path.write_text("x1,x2,species\n" + body)
+    out_dir = tmp_path / "run"
+    argv = [
+        "train",
+        "--dataset",
+        str(path),
+        "--hidden-layers",
+        "8",
+        "--epochs",
+        "60",
+        "--lr",
+        "0.03",
+    ]
+    rc, out, err = run_cli(capsys, *argv, "--out", str(out_dir), "--no-progress", "--no-plot")
+    assert rc == 0, err
+    assert "multiclass (3 classes)" in out
+    net = chainrule.load(out_dir / "model.npz")
+    assert net.metadata["class_names"] == ["cat", "dog", "eel"]
+    test_acc = json.loads((out_dir / "metrics.json").read_text())["metrics"]["test"]["accuracy"]
+    assert test_acc > 0.9  # well-separated blobs
+    # predict (dropping the label column by name) prints the names; they match the file
+    rc, out, err = run_cli(
+        capsys, "predict", str(out_dir / "model.npz"), str(path), "--target-column", "species"
+    )
+    assert rc == 0, err
+    predicted = [line.split(",")[1] for line in out.splitlines()[1:]]
+    assert np.mean(np.array(predicted) == names) > 0.9
+    # evaluate: the stored split; another file with the same names: labels mapped by name
+    rc, out, err = run_cli(capsys, "evaluate", str(out_dir / "model.npz"), "--json")
+    assert rc == 0, err
+    assert json.loads(out)["accuracy"] == test_acc
+    other = tmp_path / "other.csv"
+    other.write_text("x1,x2,species\n" + body)
+    rc, out, err = run_cli(
+        capsys, "evaluate", str(out_dir / "model.npz"), "--dataset", str(other), "--json"
+    )
+    assert rc == 0, err
+    assert json.loads(out)["accuracy"] == pytest.approx(np.mean(np.array(predicted) == names))
+    # a label column left in the input of predict: named, with the option to drop it
+    rc, out, err = run_cli(capsys, "predict", str(out_dir / "model.npz"), str(path))
+    assert rc == 1
+    line = one_error_line(err, "predict")
+    assert "column 'species' (index 2): 'cat' is not a number" in line
+    assert "--target-column" in line
+
+
+def _csv(tmp: Path, name: str, text: str) -> Path:
+    path = tmp / name
+    path.write_text(text)
+    return path
+
+
+FILE_MESSAGES = [
+    ("empty", "", ["train"], "no data rows (the file is empty)"),
+    ("header only", "x1,x2,y\n", ["train"], "the only row, 'x1,x2,y', has no numbers"),
+    ("ragged", "a,b,c\n1,2,3\n4,5\n", ["train"], "line 3: 2 comma-separated values"),
+    (
+        "continuous as binary",
+        "".join(f"{k},{k * 0.37}\n" for k in range(20)),
+        ["train", "--task", "binary"],
+        "--task regression on the command line",
+    ),
+    (
+        "names as regression",
+        "".join(f"{k},{'ab'[k % 2]}\n" for k in range(20)),
+        ["train", "--task", "regression"],
+        "--task regression on the command line) needs numeric targets",
+    ),
+    ("predict empty", "", ["predict"], "no data rows (the file is empty)"),
+    ("predict header only", "a,b,c,d\n", ["predict"], "the only row, 'a,b,c,d', has no numbers"),
+    ("predict text row", "a,a,a,a\n", ["predict"], "so it was read as the header row"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "argv", "fragment"), FILE_MESSAGES, ids=[c[0] for c in FILE_MESSAGES]
+)
+def test_data_file_errors_are_one_line_in_our_words(
+    capsys, iris_run, tmp_path, case, text, argv, fragment
+):
+    path = _csv(tmp_path, "f.csv", text)
+    model = str(iris_run[0] / "model.npz")
+    if argv[0] == "train":
+        full = [*argv, "--dataset", str(path), "--out", str(tmp_path / "o"), "--quiet"]
+    else:
+        full = ["predict", model, str(path)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's loadtxt warning would surface here
+        rc, _out, err = run_cli(capsys, *full)
+    assert rc == 1
+    line = one_error_line(err, argv[0])
+    assert fragment in line
+    assert "usecols" not in line
+    assert "task='regression' (" in line or "task=" not in line
+
+
+def test_empty_csv_prints_no_numpy_warning_in_a_real_process(tmp_path):
+    """Review item 5, as the user saw it: stderr had loadtxt's UserWarning and its source line."""
+    path = _csv(tmp_path, "empty.csv", "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--dataset", str(path), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == f"chainrule train: error: {path}: no data rows (the file is empty)\n"
+
+
+# -- every sub-command: usage errors are one line (review item 4) -------------------------------
+
+USAGE_ERRORS = [
+    (["gradcheck", "--convention", "bogus"], "argument --convention: invalid choice: 'bogus'"),
+    (["explain", "--format", "html"], "argument --format: invalid choice: 'html'"),
+    (["course", "dog"], "argument RUN: invalid choice: 'dog'"),
+    (["course", "cat", "--model", "bogus"], "argument --model: invalid choice: 'bogus'"),
+    (["nielsen", "ch2"], "argument recipe: invalid choice: 'ch2'"),
+    (["derive", "--bogus"], "unrecognized arguments: --bogus"),
+    (["train", "--bogus"], "unrecognized arguments: --bogus"),
+    (["evaluate"], "the following arguments are required: MODEL"),
+    (["predict", "m.npz", "x.csv", "--proba", "yes"], "unrecognized arguments: yes"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv", [u[0] for u in USAGE_ERRORS], ids=[" ".join(u[0]) for u in USAGE_ERRORS]
+)
+def test_usage_errors_of_every_command_are_one_line(capsys, argv):
+    message = {tuple(a): m for a, m in USAGE_ERRORS}[tuple(argv)]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    line = one_error_line(err, argv[0])
+    assert line.startswith(f"chainrule {argv[0]}: error: {message}")
+    assert line.endswith(f"(see 'chainrule {argv[0]} --help')")
+
+
+def _commands() -> list[str]:
+    from chainrule.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_an_unknown_option_names_its_command(capsys, command):
+    """Every registered sub-command (new ones too) answers one line that names it."""
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--no-such-option"])
+    assert exc.value.code == 2
+    line = one_error_line(capsys.readouterr().err, command)
+    assert "usage:" not in line
 
 
 def test_predict_proba_of_a_regression_model_is_a_usage_error(capsys, tmp_path):
@@ -760,3 +1015,12 @@ def test_console_script_subprocess(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_an_unknown_top_level_command_is_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["bogus"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "invalid choice: 'bogus'" in err and "Traceback" not in err

@@ -187,3 +187,21 @@ def test_cli_without_the_data_files_says_which_file_and_where(tmp_path, capsys):
 def test_cli_usage_errors(args, message, capsys):
     assert main(["course", "cat", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["course", "dog"], "argument RUN: invalid choice: 'dog'"),
+        (["course", "cat", "--model", "bogus"], "argument --model: invalid choice: 'bogus'"),
+        (["course", "cat", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_cli_argparse_errors_are_one_line(argv, message, capsys):
+    """argparse's own errors: one line naming the command, not the usage block (review item 4)."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"chainrule course: error: {message}"), err

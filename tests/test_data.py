@@ -11,6 +11,8 @@ import dataclasses
 import gzip
 import math
 import struct
+import tracemalloc
+import warnings
 from pathlib import Path
 
 import h5py
@@ -297,8 +299,8 @@ def test_load_dataset_csv_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"absent\.csv"):
         load_dataset(missing)
     bad = tmp_path / "bad.csv"
-    bad.write_text("a,b\n1,2\n3,cat\n")
-    with pytest.raises(ValueError, match=r"bad\.csv.*numeric"):
+    bad.write_text("a,b,c\n1,2,0\n3,cat,1\n")
+    with pytest.raises(ValueError, match=r"bad\.csv, line 3, column 'b' \(index 1\): 'cat' is not"):
         load_dataset(bad)
     other = tmp_path / "x.parquet"
     other.write_text("")
@@ -310,6 +312,115 @@ def test_load_dataset_csv_errors(tmp_path):
         load_dataset(lonely)
     ok = load_dataset(lonely, task="regression")
     assert ok.task == "regression"
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("", r"no data rows \(the file is empty\)"),
+        ("\n\n# only a comment\n", r"no data rows \(the file is empty\)"),
+        ("x1,x2,y\n", r"no data rows: the only row, 'x1,x2,y', has no numbers"),
+        ("a,a,a,a\n", r"no data rows: the only row, 'a,a,a,a', has no numbers.*header row"),
+        ("x1,x2,y\n\n# nothing else\n", r"no data rows: the only row, 'x1,x2,y'"),
+    ],
+)
+def test_csv_without_data_rows_is_one_clear_error_and_no_numpy_warning(tmp_path, text, pattern):
+    """Review item 5: NumPy's "loadtxt: input contained no data" UserWarning leaked to stderr."""
+    path = tmp_path / "nodata.csv"
+    path.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a leaked warning would be raised instead of ValueError
+        with pytest.raises(ValueError, match=pattern) as info:
+            load_dataset(path)
+        assert str(info.value).startswith(str(path))
+        with pytest.raises(ValueError, match=pattern):
+            data._read_csv(path, has_target=False)
+
+
+def test_csv_string_class_labels_map_to_indices_with_names_kept(tmp_path):
+    """Review item 10: 'cat'/'dog'/'eel' labels were refused ("could not convert string")."""
+    rng = np.random.default_rng(3)
+    names = np.array(["eel", "cat", "dog"])
+    labels = names[np.arange(45) % 3]
+    X = rng.normal(size=(45, 2))
+    path = tmp_path / "animals.csv"
+    rows = [f"{float(a)!r},{float(b)!r},{lab}" for (a, b), lab in zip(X, labels, strict=True)]
+    path.write_text("x1,x2,species\n" + "\n".join(rows) + "\n")
+    ds = load_dataset(path, scale="none", test_size=0.2, seed=0)
+    assert ds.task == "multiclass"
+    assert ds.target_names == ["cat", "dog", "eel"]  # sorted, like np.unique / scikit-learn
+    assert ds.feature_names == ["x1", "x2"]
+    # oracle: every example's label index names the label written next to it in the file
+    label_of = {(a, b): lab for (a, b), lab in zip(X, labels, strict=True)}
+    for Xp, yp in ((ds.X_train, ds.y_train), (ds.X_test, ds.y_test)):
+        assert yp.dtype == np.int64
+        assert [ds.target_names[k] for k in yp] == [label_of[tuple(c)] for c in Xp.T]
+    assert np.bincount(ds.y_test).tolist() == [3, 3, 3]  # stratified on the names
+    # no header, two names: binary; quoted cells are read like unquoted ones
+    two = tmp_path / "two.csv"
+    two.write_text("".join(f'"{k}",{k % 5},"{["no", "yes"][k % 2]}"\n' for k in range(20)))
+    ds2 = load_dataset(two, scale="none")
+    assert ds2.task == "binary"
+    assert ds2.target_names == ["no", "yes"]
+    assert ds2.feature_names is None
+    both = np.concatenate([ds2.X_train, ds2.X_test], axis=1)
+    ys = np.concatenate([ds2.y_train, ds2.y_test])
+    np.testing.assert_array_equal(ys, both[0] % 2)  # "yes" (1) exactly on the odd rows
+    # the label column by name, in the middle; .npz files may hold names too
+    mid = tmp_path / "mid.csv"
+    mid.write_text("a,kind,b\n" + "".join(f"{k},{'ab'[k % 2]},{k * k}\n" for k in range(20)))
+    ds3 = load_dataset(mid, target_column="kind", scale="none")
+    assert ds3.target_names == ["a", "b"]
+    assert ds3.feature_names == ["a", "b"]
+    npz = tmp_path / "named.npz"
+    np.savez(npz, X=X, y=labels.astype("S3"))  # byte strings are decoded
+    assert load_dataset(npz).target_names == ["cat", "dog", "eel"]
+
+
+def test_csv_messages_are_our_own_and_name_the_cli_options(tmp_path):
+    """Review item 10: NumPy's 'use `usecols`' advice and Python-only 'task=' phrasing."""
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b,c\n1,2,3\n4,5\n6,7,8\n")
+    with pytest.raises(ValueError, match="comma-separated values") as info:
+        load_dataset(ragged)
+    msg = str(info.value)
+    assert msg.startswith(f"{ragged}, line 3: 2 comma-separated values, but the header row has 3")
+    assert "usecols" not in msg
+    noheader = tmp_path / "ragged2.csv"
+    noheader.write_text("1,2,3\n4,5,6,7\n")
+    with pytest.raises(ValueError, match=r"line 2: 4 comma-separated values, but the first row"):
+        load_dataset(noheader)
+    words = tmp_path / "words.csv"
+    words.write_text("1,2,cat\n3,4,dog\n5,6,cat\n7,8,dog\n")
+    with pytest.raises(ValueError, match=r"task='regression' \(--task regression on the command"):
+        load_dataset(words, task="regression")
+    cont = tmp_path / "cont.csv"
+    cont.write_text("".join(f"{k},{k * 0.37}\n" for k in range(20)))
+    with pytest.raises(ValueError, match=r"pass task='regression' \(--task regression on the"):
+        load_dataset(cont, task="binary")
+    three = tmp_path / "three.csv"
+    three.write_text("".join(f"{k},{k % 3}\n" for k in range(30)))
+    with pytest.raises(ValueError, match=r"task='binary' \(--task binary on the command line\)"):
+        load_dataset(three, task="binary")
+    with pytest.raises(ValueError, match=r"target_column=7 \(--target-column on the command"):
+        load_dataset(three, target_column=7)
+
+
+def test_read_csv_without_target_reads_every_column(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("# features only\n1,2,3\n4,5,6\n")
+    X, y, header, col = data._read_csv(path, has_target=False)
+    np.testing.assert_array_equal(X, [[1, 2, 3], [4, 5, 6]])
+    assert (y, header, col) == (None, None, None)
+    X, y, header, col = data._read_csv(path, -1, has_target=False)  # drop a column, no label
+    np.testing.assert_array_equal(X, [[1, 2], [4, 5]])
+    assert y is None
+    assert col == 2
+    path.write_text("1,2,cat\n")
+    with pytest.raises(
+        ValueError, match=r"line 1, column index 2: 'cat' is not a number; every column .*; extra$"
+    ):
+        data._read_csv(path, has_target=False, hint="; extra")
 
 
 def test_load_dataset_npz_rows_are_examples(tmp_path):
@@ -410,6 +521,54 @@ def test_read_idx_corruptions(tmp_path, gz, mutate, pattern):
     with pytest.raises(ValueError, match=pattern) as info:
         read_idx(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("gz", [True, False])
+@pytest.mark.parametrize(
+    ("magic", "dims", "payload"),
+    [
+        # a label file whose magic number claims 3-D (as an image file's): the next 8 payload
+        # bytes become rows and cols, and the header claims ~10^17 bytes (review item 3)
+        (bytes([0, 0, 8, 3]), (60,), bytes(range(10)) * 6),
+        # a plausible-looking header claiming 900 MB over a 1000-byte payload
+        (bytes([0, 0, 8, 3]), (10_000, 300, 300), bytes(1000)),
+    ],
+    ids=["labels-claiming-3-d", "plausible-900MB-header"],
+)
+def test_read_idx_never_allocates_from_a_corrupt_header(tmp_path, gz, magic, dims, payload):
+    path = _write(
+        tmp_path / "corrupt", magic + struct.pack(f">{len(dims)}I", *dims) + payload, gz=gz
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"truncated IDX payload: dims .* need \d+ bytes") as e:
+            read_idx(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000  # NumPy reports its buffers to tracemalloc: no header-sized one
+    msg = str(e.value)
+    assert msg.startswith(str(path))
+    assert "implausible dims" in msg
+    assert "\n" not in msg
+
+
+def test_load_mnist_checks_28x28_images_and_1d_labels(tmp_path):
+    """Review item 11: a 27×28 file failed later with "X_test has 784 features ... 756"."""
+    _fake_mnist(tmp_path)
+    bad = tmp_path / "train-images-idx3-ubyte.gz"
+    _write(bad, _idx_bytes(np.zeros((12, 27, 28))), gz=True)
+    with pytest.raises(
+        ValueError, match=r"MNIST images are 28×28 pixels.* holds 27×28 images"
+    ) as e:
+        load_mnist(tmp_path)
+    assert str(e.value).startswith(str(bad))
+    _fake_mnist(tmp_path)
+    labels = tmp_path / "train-labels-idx1-ubyte.gz"
+    _write(labels, _idx_bytes(np.zeros((12, 28, 28))), gz=True)  # an image file as labels
+    with pytest.raises(ValueError, match=r"expected 1-D labels .* dims \(12, 28, 28\)") as e:
+        load_mnist(tmp_path)
+    assert str(e.value).startswith(str(labels))
 
 
 def test_read_idx_broken_gzip_and_missing(tmp_path):

@@ -45,6 +45,8 @@ SOFTMAX_L2_DROPOUT = {
 }
 MSE_SIGMOID = {"layer_dims": [3, 4, 1], "hidden": "leaky_relu", "output": "sigmoid", "loss": "mse"}
 SMALL = {"layer_dims": [2, 3, 1], "hidden": "tanh", "output": "sigmoid", "loss": "bce"}
+IDENTITY_MSE = {"layer_dims": [4, 3, 1], "hidden": "relu", "output": "identity", "loss": "mse"}
+SOFTMAX_CCE = {"layer_dims": [4, 3, 3], "hidden": "relu", "output": "softmax", "loss": "cce"}
 
 CASES = {
     "explain_course_bce.txt": (COURSE_4L, {"m": 209, "verify": False}, "text"),
@@ -62,6 +64,12 @@ CASES = {
     ),
     "explain_forced_general_symbolic_m.txt": (SMALL, {"fused": False, "verify": False}, "text"),
     "explain_verified.txt": (SMALL, {"m": 4}, "text"),
+    "explain_identity_mse.txt": (IDENTITY_MSE, {"m": 8, "verify": False}, "text"),
+    "explain_identity_mse_general.md": (
+        IDENTITY_MSE,
+        {"m": 8, "fused": False, "verify": False},
+        "markdown",
+    ),
 }
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?e[+-]\d+")
@@ -195,6 +203,43 @@ def test_fused_why_and_general_why_not():
     forced = explain(SMALL, m=4, fused=False, verify=False).text
     assert "dA[2] = −(Y/A[2] − (1 − Y)/(1 − A[2]))" in forced  # the course's dAL, no 1/m
     assert "fused=False forces the general path" in forced
+
+
+# What each canonical pair's stability notes must (and must not) say.  Only the cross-entropies
+# take a log and divide by A in dL/dA; identity + squared error has neither, and identity does
+# not saturate (review item 7: its text talked about log-sum-exp, log(0) and saturation).
+_PAIR_NOTES = {
+    "sigmoid": (SMALL, ["logaddexp", "log(0)", "A[2] or 1 − A[2]", "sigmoid saturates"], []),
+    "softmax": (SOFTMAX_CCE, ["log-softmax", "log-sum-exp", "log(0)", "softmax saturates"], []),
+    "identity": (
+        IDENTITY_MSE,
+        ["A[2] = Z[2]", "no log", "Nothing is divided and nothing saturates"],
+        ["log-sum-exp", "log(0)", "logaddexp", "saturated", "identity saturates", "divides by"],
+    ),
+}
+
+
+@pytest.mark.parametrize("output", list(_PAIR_NOTES))
+@pytest.mark.parametrize("fused", [None, False])
+def test_stability_notes_are_specific_to_each_canonical_pair(output, fused):
+    spec, must, must_not = _PAIR_NOTES[output]
+    e = explain(spec, m=4, fused=fused, verify=False)
+    text, md = e.text, e.markdown
+    flat = " ".join(text.split())  # the text output is wrapped
+    loss_note = must[:2]  # the first two are about evaluating L; the rest about the fused step
+    for phrase in loss_note if fused is False else must:
+        assert phrase in flat, (output, phrase)
+    for phrase in must_not:
+        assert phrase not in flat, (output, phrase)
+        assert phrase not in md, (output, phrase)
+    assert "dAL = −(Y/AL" not in flat or output == "sigmoid"  # the course's BCE dAL: BCE only
+    if fused is False:
+        general = {
+            "sigmoid": "without dividing by A[2] and 1 − A[2]",
+            "softmax": "without dividing by A[2].",
+            "identity": "here with no division either",
+        }[output]
+        assert general in flat
 
 
 def test_verification_section(monkeypatch):
@@ -380,7 +425,8 @@ def test_cli_explain_usage_errors_exit_2(argv, capsys):
         rc = exc.code
     assert rc == 2
     err = capsys.readouterr().err
-    assert "error" in err
+    assert err.startswith("chainrule explain: error: "), err
+    assert err.count("\n") == 1, err  # one line, not argparse's usage block (review item 4)
     assert "Traceback" not in err
 
 
@@ -401,6 +447,44 @@ def test_cli_derive(capsys):
     assert main(["derive", "--docs", "relu"]) == 2
     assert main(["derive", "--docs"]) == 0
     assert capsys.readouterr().out == derivations_page()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["derive", "--bogus"], "unrecognized arguments: --bogus"),
+        (["derive", "--format", "html"], "argument --format: invalid choice: 'html'"),
+        (["gradcheck", "--convention", "bogus"], "argument --convention: invalid choice"),
+    ],
+)
+def test_cli_derive_and_gradcheck_argparse_errors_name_the_command(argv, message, capsys):
+    """`derive --bogus` said "chainrule: error: ..." after a usage line (review item 4)."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"chainrule {argv[0]}: error: {message}"), err
+    assert err.count("\n") == 1, err
+
+
+def test_symbolic_declares_its_public_names():
+    """`chainrule.symbolic.__all__` lists exactly the public functions and classes it defines."""
+    import inspect
+
+    from chainrule import symbolic
+
+    exported = list(symbolic.__all__)
+    assert len(exported) == len(set(exported))
+    defined = {
+        name
+        for name, value in vars(symbolic).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(value) or inspect.isclass(value))
+        and value.__module__ == symbolic.__name__
+    }
+    assert defined <= set(exported), sorted(defined - set(exported))
+    assert all(hasattr(symbolic, name) for name in exported)
+    assert "formula_to_sympy" in exported
 
 
 def test_cli_derive_without_sympy(monkeypatch, capsys):

@@ -500,7 +500,37 @@ def test_cli_usage_errors(argv, capsys):
     except SystemExit as exc:  # argparse's own errors exit from parse_args
         code = exc.code
     assert code == 2
-    assert "error" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule nielsen: error: "), err
+    assert err.count("\n") == 1, err  # one line: not argparse's whole usage block
+    assert "usage:" not in err
+
+
+def test_cli_corrupt_idx_header_is_one_line(tmp_path, capsys):
+    """A label file whose magic number claims 3-D (an image file's 0x00000803) makes the header
+    claim ~10^17 bytes: refused from the payload's real length, without allocating, in one
+    line (review item 3: it was a MemoryError traceback)."""
+    import gzip
+    import struct
+
+    rng = np.random.default_rng(0)
+    files = {
+        "train-images-idx3-ubyte.gz": (3, (12, 28, 28)),
+        "train-labels-idx1-ubyte.gz": (3, (12,)),  # corrupt: 3 dims announced, 1 present
+        "t10k-images-idx3-ubyte.gz": (3, (5, 28, 28)),
+        "t10k-labels-idx1-ubyte.gz": (1, (5,)),
+    }
+    for name, (ndim, shape) in files.items():
+        payload = rng.integers(0, 10, size=shape, dtype=np.uint8).tobytes()
+        head = bytes([0, 0, 8, ndim]) + struct.pack(f">{len(shape)}I", *shape)
+        (tmp_path / name).write_bytes(gzip.compress(head + payload))
+    code = main(["nielsen", "ch1", "--data", str(tmp_path), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1, err
+    assert err.startswith("chainrule nielsen: error: ")
+    assert "train-labels-idx1-ubyte.gz: truncated IDX payload" in err
+    assert "Traceback" not in err
 
 
 # --------------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 r"""The training fast path: the reference math, with preallocated buffers.
 
 :func:`chainrule.training.fit` trains through this module whenever it can
-(:func:`supported`).  It performs **exactly the floating-point operations** of
-the reference path -- :func:`chainrule.backprop.forward`,
-:func:`chainrule.backprop.backward` (course convention, ``need_dA0=False``) and
-:meth:`chainrule.optim.Optimizer.step` -- in the same order and on operands of
-the same memory layout, so both paths give bit-for-bit the same parameters
-(``tests/test_fastpath.py`` checks this for every optimizer, both dtypes,
-dropout, L2 and sample weights).  What it saves is everything around the math:
+(:func:`supported`: chainrule's own activations and losses).  It performs
+**exactly the floating-point operations** of the reference path --
+:func:`chainrule.backprop.forward`, :func:`chainrule.backprop.backward`
+(course convention, ``need_dA0=False``) and
+:meth:`chainrule.optim.Optimizer.step` -- in the same order and on operands
+of the same memory layout, so both paths give bit-for-bit the same
+parameters (``tests/test_fastpath.py`` checks this for every optimizer, both
+dtypes, every activation and loss, dropout, L2 and sample weights).  What it
+saves is everything around the math:
 
 * **no allocation per step.**  Z[l], A[l], the dropout masks D[l], dZ[l],
   dA[l] and the gathered mini-batch live in a :class:`Workspace`, one per
@@ -15,20 +17,32 @@ dropout, L2 and sample weights).  What it saves is everything around the math:
   every NumPy call writes into them with ``out=``;
 * **dA[0] is never formed** (training does not need W[1]ᵀ dZ[1]);
 * **one flat parameter vector.**  W[1], b[1], ..., W[L], b[L] become views of
-  one contiguous buffer, and dW[l], db[l] views of a second one, so the
-  optimizer updates every parameter with a dozen NumPy calls in all instead of
-  a dozen per array (an elementwise update gives the same numbers either way);
+  one contiguous buffer, and dW[l], db[l] views of a second one, so the 1/m
+  of every dW[l], db[l] is one multiplication and chainrule's optimizers
+  update every parameter with a dozen NumPy calls in all instead of a dozen
+  per array (elementwise operations give the same numbers either way);
 * **cheap mini-batch gathering**: the examples of X (one per column, stored
   column-major, i.e. as the rows of a C-ordered (m, n[0]) array) are gathered
   with ``np.take(..., out=)`` into a reused buffer whose transpose is the
   (n[0], mb) batch -- the very layout the reference path gets from
-  ``X[:, idx]``.
+  ``X[:, idx]``;
+* **the epoch's costs in one pass** (:meth:`FastTrainer.epoch`, without example
+  weights): each batch's Z[L] (or A[L]) is copied into an (n[L], m) record and
+  the batch costs ``fit`` reports are computed after the epoch by one call of
+  the loss, instead of a dozen small NumPy calls per batch;
+* **optionally, a compiled Adam update**: with `numba <https://numba.pydata.org>`_
+  installed (``pip install numba``; set ``CHAINRULE_NUMBA=0`` to refuse it)
+  and at least :data:`NUMBA_MIN_PARAMS` parameters, Adam's thirteen passes
+  over the parameters become one fused, vectorised loop computing the same
+  operations in the same order (the NumPy update is always the fallback).
 
 Every formula still lives in one place: the activations' ``forward``/
 ``backward``, the losses' ``fused_dZ``/``dA``/``from_logits``, the
 optimizers' updates; this module only calls them with ``out=`` arrays and
 applies the linear steps of :mod:`chainrule.backprop` (Z = W A + b,
-dW = (1/m) dZ A_prevᵀ, db = (1/m) Σ dZ, dA_prev = Wᵀ dZ) into buffers.
+dW = (1/m) dZ A_prevᵀ, db = (1/m) Σ dZ, dA_prev = Wᵀ dZ) into buffers.  The
+one exception is the compiled Adam loop, which restates
+:meth:`chainrule.optim.Adam._update` and is tested bit-for-bit against it.
 """
 
 from __future__ import annotations
@@ -105,9 +119,9 @@ def _numba_adam() -> Any:
         if numba is not None:
             # error_model="numpy": no ZeroDivisionError check, so the loop vectorises
             @numba.njit(cache=True, nogil=True, error_model="numpy")  # type: ignore[misc]
-            def kernel(p, g, m, v, omb1, b2, omb2, k, eps, step):  # type: ignore[no-untyped-def]
+            def kernel(p, g, s, m, v, omb1, b2, omb2, k, eps, step):  # type: ignore[no-untyped-def]
                 for i in range(p.size):
-                    gi = g[i]
+                    gi = g[i] * s  # the gradient's 1/m (s = 1 when already applied)
                     mi = m[i] + (gi - m[i]) * omb1  # m ← m + (1 − β₁)(g − m)
                     vi = v[i] * b2 + (gi * gi) * omb2  # v ← β₂ v + (1 − β₂) g²
                     m[i] = mi
@@ -120,7 +134,11 @@ def _numba_adam() -> Any:
 
 
 def _compiled_update(opt: Optimizer, flat: Array) -> Any:
-    """A function lr -> None applying ``opt``'s step to the flat vector, or None."""
+    """A function (params, grads, lr, s) applying ``opt``'s step to the flat vector, or None.
+
+    ``s`` is the dtype's 1/m, multiplied into each gradient entry first (the
+    same rounding as ``grad *= s`` before the update), or 1.
+    """
     from chainrule.optim import Adam
 
     if type(opt) is not Adam or flat.size < NUMBA_MIN_PARAMS:
@@ -132,14 +150,14 @@ def _compiled_update(opt: Optimizer, flat: Array) -> Any:
     b1, b2 = dt(opt.beta1), dt(opt.beta2)
     omb1, omb2, eps = 1 - b1, 1 - b2, dt(opt.epsilon)
 
-    def update(params: list[Array], grads: list[Array], lr: float) -> None:
+    def update(params: list[Array], grads: list[Array], lr: float, s: Any) -> None:
         if len(opt.state) != 1:
             opt.init(params)
         opt.t += 1
         (p,), (g,), (m, v, _) = params, grads, opt.state[0]
         c1 = 1.0 - opt.beta1**opt.t
         c2 = 1.0 - opt.beta2**opt.t
-        kernel(p, g, m, v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps, dt(lr) / dt(c1))
+        kernel(p, g, s, m, v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps, dt(lr) / dt(c1))
 
     return update
 
@@ -325,6 +343,7 @@ class FastTrainer:
             self.grads = [d for pair in zip(self.dWs, self.dbs, strict=True) for d in pair]
         self.opt.init(self.params)
         self._update = _compiled_update(opt, self.flat) if len(self.params) == 1 else None
+        self._one = self.dtype.type(1)
         self._tmp = [np.empty_like(W) for W in Wv] if self.l2 else []
         self._ws: dict[int, Workspace] = {}
 
@@ -496,13 +515,15 @@ class FastTrainer:
             if l:
                 matmul(Ws[l].T, dZ, out=ws.dZ[l - 1])  # dA[l-1] = W[l]ᵀ dZ[l]
         # the 1/m of every dW[l], db[l] at once: they are views of one flat vector
-        if s != 1:
+        # (the compiled update applies it itself, when no L2 term comes after it)
+        fused_scale = self._update is not None and not l2_scale
+        if s != 1 and not fused_scale:
             self.grad *= s
         if l2_scale:
             for dW, W, tmp in zip(self.dWs, Ws, self._tmp, strict=True):
                 dW += np.multiply(dt(l2_scale), W, out=tmp)  # + (λ/m) W[l]
         if self._update is not None:
-            self._update(self.params, self.grads, lr)
+            self._update(self.params, self.grads, lr, s if fused_scale else self._one)
         else:
             self.opt.step(self.params, self.grads, lr)
         return J, n_correct, mb, m_eff

@@ -42,8 +42,9 @@ import gzip
 import math
 import os
 import struct
+import warnings
 import zlib
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -117,7 +118,9 @@ _IDX_TYPES = {
     0x0E: "double (float64)",
 }
 _IDX_NDIMS = (1, 3)
+_IDX_CHUNK = 1 << 22  # bytes per read of an IDX payload
 _NIELSEN_VAL = 10_000
+_MNIST_IMAGE = (28, 28)  # rows, cols of every MNIST image
 
 IntArray = npt.NDArray[np.integer[Any]]
 
@@ -721,7 +724,7 @@ def train_val_test_split(
 def _encode_classes(
     y: npt.NDArray[Any], target_names: list[str] | None, source: str
 ) -> tuple[npt.NDArray[np.int64], list[str] | None]:
-    """Map arbitrary integer-valued labels to 0..K-1 (names kept or made from the values)."""
+    """Map integer-valued labels or class names to 0..K-1, in sorted order (names kept)."""
     if y.ndim != 1:
         raise ValueError(
             f"{source}: class labels must be one value per example, got shape {y.shape}"
@@ -730,8 +733,9 @@ def _encode_classes(
         bad = ~np.isfinite(y) | (y != np.round(y))
         if bad.any():
             raise ValueError(
-                f"{source}: class labels must be whole numbers, found {_preview(y[bad])}; "
-                "pass task='regression' for a continuous target"
+                f"{source}: class labels must be whole numbers (or names), found "
+                f"{_preview(y[bad])}; pass task='regression' (--task regression on the command "
+                "line) for a continuous target"
             )
     classes, y_enc = np.unique(y, return_inverse=True)
     if target_names is None or len(target_names) != classes.size:
@@ -770,7 +774,12 @@ def _sk_split_indices(
                 tr, test_size=n_val, random_state=seed, stratify=None if y is None else y[tr]
             )
     except ValueError as exc:
-        hint = "" if y is None else "; pass task='regression' if the target is continuous"
+        hint = (
+            ""
+            if y is None
+            else "; pass task='regression' (--task regression on the command line) if the "
+            "target is continuous"
+        )
         raise ValueError(f"{source}: cannot make a stratified split: {exc}{hint}") from exc
     return tr, va, te
 
@@ -803,7 +812,10 @@ def _dataset_from_rows(
     else:
         y, target_names = _encode_classes(y, target_names, name)
         if task == "binary" and len(np.unique(y)) > 2:
-            raise ValueError(f"{name}: task='binary' but y has {len(np.unique(y))} classes")
+            raise ValueError(
+                f"{name}: task='binary' (--task binary on the command line) but y has "
+                f"{len(np.unique(y))} classes; use task='multiclass' (--task multiclass)"
+            )
     tr, va, te = _sk_split_indices(
         None if task == "regression" else y,
         m,
@@ -1090,6 +1102,14 @@ def read_idx(path: Any) -> npt.NDArray[np.uint8]:
         Naming the file: a bad magic number, an unsupported type code or
         dimension count, a payload shorter than the header says (with the
         expected and actual byte counts), trailing bytes, or broken gzip data.
+
+    Notes
+    -----
+    Memory is never allocated from the header's dimensions alone (a corrupt
+    header can claim terabytes): a raw file's size is compared with the
+    header first, and a gzip stream is read into a buffer that grows only with
+    the bytes actually decompressed, up to one byte more than the header's
+    size, before the lengths are compared.
     """
     path = Path(path)
     if not path.is_file():
@@ -1099,7 +1119,7 @@ def read_idx(path: Any) -> npt.NDArray[np.uint8]:
         raw.seek(0)
         f: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if is_gzip else raw  # type: ignore[assignment]
         try:
-            return _parse_idx(f, path)
+            return _parse_idx(f, path, None if is_gzip else os.fstat(raw.fileno()).st_size)
         except (OSError, EOFError, zlib.error) as exc:
             raise ValueError(f"{path}: corrupt or truncated gzip data: {exc}") from exc
         finally:
@@ -1107,7 +1127,8 @@ def read_idx(path: Any) -> npt.NDArray[np.uint8]:
                 f.close()
 
 
-def _parse_idx(f: IO[bytes], path: Path) -> npt.NDArray[np.uint8]:
+def _parse_idx(f: IO[bytes], path: Path, size: int | None) -> npt.NDArray[np.uint8]:
+    """Parse an IDX stream; ``size`` is the file's length in bytes (None for gzip data)."""
     magic = _read_exact(f, 4)
     if len(magic) < 4:
         raise ValueError(f"{path}: too short for an IDX header ({len(magic)} bytes)")
@@ -1136,26 +1157,39 @@ def _parse_idx(f: IO[bytes], path: Path) -> npt.NDArray[np.uint8]:
         )
     dims = struct.unpack(f">{ndim}I", head)
     n = math.prod(dims)
-    out = np.empty(n, dtype=np.uint8)
-    view = out.data
-    got = 0
-    while got < n:
-        k = f.readinto(view[got:])  # type: ignore[attr-defined]
-        if not k:
+    header = 4 + 4 * ndim
+    # Never allocate from the header's numbers alone: a corrupt header can claim terabytes.
+    # The payload is read into a buffer that grows only with the bytes really present
+    # (a raw file's size is checked first), and its length is compared with n.
+    if size is not None and size - header != n:
+        raise _payload_error(path, dims, n, header, size - header)
+    buf = bytearray()
+    while len(buf) <= n:  # at most n + 1 bytes: one more than expected means trailing bytes
+        chunk = f.read(min(_IDX_CHUNK, n + 1 - len(buf)))
+        if not chunk:
             break
-        got += k
+        buf += chunk
+    got = len(buf)
+    if got > n:  # count the rest without keeping it
+        while chunk := f.read(_IDX_CHUNK):
+            got += len(chunk)
+    if got != n:
+        raise _payload_error(path, dims, n, header, got)
+    return np.frombuffer(buf, dtype=np.uint8).reshape(dims)
+
+
+def _payload_error(path: Path, dims: tuple[int, ...], n: int, header: int, got: int) -> ValueError:
+    """The message for an IDX payload whose length does not match the header's dims."""
     if got < n:
-        raise ValueError(
+        return ValueError(
             f"{path}: truncated IDX payload: dims {dims} need {n} bytes after the "
-            f"{4 + 4 * ndim}-byte header, but only {got} are present"
+            f"{header}-byte header, but only {got} are present (a truncated file, or a corrupt "
+            "header claiming implausible dims)"
         )
-    extra = f.read(1)
-    if extra:
-        rest = 1 + len(f.read())
-        raise ValueError(
-            f"{path}: {rest} unexpected trailing byte(s) after the {n}-byte payload of dims {dims}"
-        )
-    return out.reshape(dims)
+    return ValueError(
+        f"{path}: {got - n} unexpected trailing byte(s) after the {n}-byte payload of dims {dims} "
+        f"({got} bytes follow the {header}-byte header)"
+    )
 
 
 def _mnist_file(folder: Path, looked: list[Path], name: str) -> Path:
@@ -1205,8 +1239,9 @@ def load_mnist(
     FileNotFoundError
         Naming the missing file and the folder(s) searched.
     ValueError
-        For a corrupt file (see :func:`read_idx`), images that are not 3-D,
-        labels that are not 1-D, or different image and label counts.
+        For a corrupt file (see :func:`read_idx`), images that are not 3-D
+        or not 28×28, labels that are not 1-D, or different image and label
+        counts.
     """
     check_choice(split, ("standard", "nielsen"), "split")
     dt = check_dtype(dtype)
@@ -1221,8 +1256,18 @@ def load_mnist(
             raise ValueError(
                 f"{img_path}: expected 3-D images (count, rows, cols), got {images.shape}"
             )
+        if images.shape[1:] != _MNIST_IMAGE:
+            rows, cols = images.shape[1:]
+            want = "×".join(map(str, _MNIST_IMAGE))
+            raise ValueError(
+                f"{img_path}: MNIST images are {want} pixels, but this file holds {rows}×{cols} "
+                f"images (dims {images.shape}); is it an MNIST file?"
+            )
         if labels.ndim != 1:
-            raise ValueError(f"{lab_path}: expected 1-D labels (count,), got {labels.shape}")
+            raise ValueError(
+                f"{lab_path}: expected 1-D labels (count,), got dims {labels.shape}; "
+                "is this a label file (magic number 0x00000801)?"
+            )
         if images.shape[0] != labels.shape[0]:
             raise ValueError(
                 f"MNIST {part} image and label counts differ: {img_path.name} has "
@@ -1277,45 +1322,173 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _read_csv(path: Path) -> tuple[npt.NDArray[np.float64], list[str] | None]:
-    """Numeric CSV -> (rows, header or None).  The header is detected: a non-numeric first row."""
-    header: list[str] | None = None
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        for row in csv.reader(fh):
-            if any(cell.strip() for cell in row):
-                if not all(_is_number(cell) for cell in row):
-                    header = [cell.strip() for cell in row]
-                break
+def _csv_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
+    """(line number, stripped cells) of every CSV row that is not blank or a ``#`` comment."""
     try:
-        data = np.loadtxt(
-            path,
-            delimiter=",",
-            skiprows=1 if header else 0,
-            ndmin=2,
-            dtype=np.float64,
-            encoding="utf-8-sig",
-        )
-    except ValueError as exc:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            for row in reader:
+                cells = [cell.strip() for cell in row]
+                if not any(cells) or cells[0].startswith("#"):
+                    continue
+                yield reader.line_num, cells
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a text CSV file (it is not valid UTF-8: {exc})") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path}: not a readable CSV file: {exc}") from None
+
+
+def _is_header(first: list[str], second: list[str] | None) -> bool:
+    """Is ``first`` a header row?  Yes if it holds no number at all, or text where the next
+    row has a number; a row of numbers with a text class label (``1.5,2,cat``) is data."""
+    text = [not _is_number(cell) for cell in first]
+    if not any(text):
+        return False
+    if all(text):
+        return True
+    return second is not None and any(
+        t and _is_number(cell) for t, cell in zip(text, second, strict=False)
+    )
+
+
+def _preview_row(cells: list[str], limit: int = 60) -> str:
+    text = ",".join(cells)
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _read_csv(
+    path: Path, target_column: Any = None, *, has_target: bool = True, hint: str = ""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any] | None, list[str] | None, int | None]:
+    """Read a CSV file of examples as rows: features are numbers, the label may be class names.
+
+    Parameters
+    ----------
+    path : Path
+        The file: comma-separated, one example per row, an optional header row
+        (detected, see :func:`_is_header`), blank lines and ``#`` lines skipped.
+    target_column : int or str, optional
+        The label column, by index or header name; default the last one.
+    has_target : bool, default=True
+        False: every column is a feature (``target_column`` is dropped if given).
+    hint : str, default=""
+        Appended to the message for a non-numeric feature value.
+
+    Returns
+    -------
+    X_rows : ndarray of shape (m, n), float64
+        The feature columns, one example per row.
+    y : ndarray of shape (m,) or None
+        The label column: float64 if every value is a number, else str
+        (class names).  None when there is no target column.
+    header : list of str or None
+        The header row (all columns), if there is one.
+    col : int or None
+        The index of the label column in the file.
+    """
+    rows = _csv_rows(path)
+    first = next(rows, None)
+    second = next(rows, None)
+    rows.close()
+    if first is None:
+        raise ValueError(f"{path}: no data rows (the file is empty)")
+    header = first[1] if _is_header(first[1], None if second is None else second[1]) else None
+    if header is not None and second is None:
         raise ValueError(
-            f"{path}: not a numeric CSV file (numbers only, optional header row): {exc}"
-        ) from exc
-    if data.size == 0:
-        raise ValueError(f"{path}: no data rows")
-    if header is not None and len(header) != data.shape[1]:
-        raise ValueError(
-            f"{path}: the header has {len(header)} names but rows have {data.shape[1]} values"
+            f"{path}: no data rows: the only row, {_preview_row(header)}, has no numbers, so it "
+            "was read as the header row (data rows hold numbers"
+            + (", except a class-label column)" if has_target else ")")
         )
-    return data, header
+    n_cols = len(first[1])
+    col: int | None = None
+    if has_target or target_column is not None:
+        if has_target and n_cols < 2:
+            raise ValueError(
+                f"{path}: need at least one feature column and one label column, found {n_cols} "
+                "column"
+            )
+        col = _column_index(target_column, n_cols, header, path)
+    # Fast path: a file of numbers only, read by NumPy's C parser.  NumPy warns on a file
+    # without data; every such case is reported below in our own words, so silence it.
+    data: npt.NDArray[np.float64] | None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            data = np.loadtxt(
+                path,
+                delimiter=",",
+                skiprows=1 if header else 0,
+                ndmin=2,
+                dtype=np.float64,
+                encoding="utf-8-sig",
+            )
+        except ValueError:
+            data = None
+    if data is None or data.shape[0] == 0 or data.shape[1] != n_cols:
+        # Slow path: text labels, quoted cells, comments before the header, or an error
+        # to report (ragged rows, text in a feature column) with its line and column.
+        data, labels = _parse_csv_cells(path, header, n_cols, col, has_target, hint)
+    else:
+        labels = None if col is None else data[:, col]
+    X_rows = data if col is None else np.delete(data, col, axis=1)
+    return X_rows, (labels if has_target else None), header, col
+
+
+def _parse_csv_cells(
+    path: Path, header: list[str] | None, n_cols: int, col: int | None, has_target: bool, hint: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any] | None]:
+    """Every row's cells -> (all columns as float64 with the label column NaN, labels)."""
+    rows = _csv_rows(path)
+    if header is not None:
+        next(rows)
+    cells: list[list[str]] = []
+    lines: list[int] = []
+    for line, row in rows:
+        if len(row) != n_cols:
+            first = "header row" if header is not None else "first row"
+            raise ValueError(
+                f"{path}, line {line}: {len(row)} comma-separated values, but the {first} has "
+                f"{n_cols}; every row needs the same number of values"
+            )
+        cells.append(row)
+        lines.append(line)
+    table = np.array(cells, dtype=str).reshape(len(cells), n_cols)
+    features = [j for j in range(n_cols) if j != col]
+    try:
+        X = table[:, features].astype(np.float64)
+    except ValueError:
+        i, j = next(
+            (i, j) for i, row in enumerate(cells) for j in features if not _is_number(row[j])
+        )
+        name = f"{header[j]!r} (index {j})" if header is not None else f"index {j}"
+        rule = (
+            "feature columns must hold numbers (only the label column may hold class names)"
+            if has_target
+            else "every column must hold numbers"
+        )
+        raise ValueError(
+            f"{path}, line {lines[i]}, column {name}: {cells[i][j]!r} is not a number; {rule}{hint}"
+        ) from None
+    data = np.full((len(cells), n_cols), np.nan)
+    data[:, features] = X
+    labels: npt.NDArray[Any] | None = None
+    if col is not None:
+        labels = table[:, col]
+        if all(_is_number(v) for v in labels):
+            labels = labels.astype(np.float64)
+            data[:, col] = labels
+    return data, labels
 
 
 def _column_index(target_column: Any, n_cols: int, header: list[str] | None, path: Path) -> int:
+    """The label column's index in a CSV file of ``n_cols`` columns (default: the last)."""
     if target_column is None:
         return n_cols - 1
+    what = f"target_column={target_column!r} (--target-column on the command line)"
     if isinstance(target_column, str):
         if header is None:
             raise ValueError(
-                f"{path} has no header row, so target_column={target_column!r} cannot be "
-                "found; give a column index"
+                f"{path} has no header row, so {what} cannot be found by name; give a column "
+                f"index (0 to {n_cols - 1}, or negative from the end)"
             )
         if target_column not in header:
             raise ValueError(f"{path}: no column named {target_column!r}; columns are {header}")
@@ -1324,7 +1497,8 @@ def _column_index(target_column: Any, n_cols: int, header: list[str] | None, pat
         raise TypeError(f"target_column must be a column index or name, got {target_column!r}")
     if not -n_cols <= target_column < n_cols:
         raise ValueError(
-            f"{path}: target_column={target_column} is out of range for {n_cols} columns"
+            f"{path}: {what} is out of range for {n_cols} columns (valid: {-n_cols} to "
+            f"{n_cols - 1})"
         )
     return int(target_column) % n_cols
 
@@ -1333,6 +1507,8 @@ def _guess_task(y: npt.NDArray[Any]) -> str:
     if y.ndim == 2 and y.shape[1] > 1:
         return "regression"
     y = y.reshape(-1)
+    if y.dtype.kind in "US":  # text labels are class names
+        return "binary" if np.unique(y).size <= 2 else "multiclass"
     if y.dtype.kind in "iub" or (
         y.dtype.kind == "f" and np.isfinite(y).all() and np.array_equal(y, np.round(y))
     ):
@@ -1359,12 +1535,9 @@ def _load_file(
     feature_names: list[str] | None
     target_names: list[str] | None = None
     if suffix == ".csv":
-        data, header = _read_csv(path)
-        if data.shape[1] < 2:
-            raise ValueError(f"{path}: need at least one feature column and one label column")
-        col = _column_index(target_column, data.shape[1], header, path)
-        y = data[:, col]
-        X_rows = np.delete(data, col, axis=1)
+        X_rows, y_csv, header, col = _read_csv(path, target_column)
+        assert y_csv is not None
+        y = y_csv
         feature_names = None if header is None else [h for i, h in enumerate(header) if i != col]
     else:
         if target_column is not None:
@@ -1402,12 +1575,21 @@ def _load_file(
         target_names = names.get("target_names")
         if y.dtype == np.bool_:
             y = y.astype(np.int64)
+        elif y.dtype.kind == "S":  # byte strings: class names
+            y = y.astype(str)
     if y.shape[0] != X_rows.shape[0]:
         raise ValueError(
             f"{path}: X has {X_rows.shape[0]} examples (rows) but y has {y.shape[0]} "
             f"(X {X_rows.shape}, y {y.shape}); files hold one example per row"
         )
     task = _guess_task(y) if task is None else check_choice(task, TASKS, "task")
+    if task == "regression" and y.dtype.kind not in "biuf":
+        text = next(v for v in y.reshape(-1) if not _is_number(str(v)))
+        raise ValueError(
+            f"{path}: task='regression' (--task regression on the command line) needs numeric "
+            f"targets, but the labels hold text such as {str(text)!r}; text labels are class "
+            "names: use task='binary' or 'multiclass' (--task), or leave the task to be guessed"
+        )
     if task != "regression" and y.ndim != 1:
         raise ValueError(
             f"{path}: classification needs one label per example, y has shape {y.shape}"
@@ -1482,10 +1664,13 @@ def load_dataset(
           (209) / test (50) split is kept and ``test_size``/``scale`` are ignored;
         * "mnist": :func:`load_mnist`, the files' own split, pixels in [0, 1];
           ``test_size`` and ``scale`` are ignored;
-        * a path to a ``.csv`` file: numbers only, comma-separated, one
-          example per **row**, an optional header row (detected: a first row
-          that is not all numbers); the label is the last column unless
-          ``target_column`` says otherwise;
+        * a path to a ``.csv`` file: comma-separated, one example per
+          **row**, an optional header row (detected: a first row with no
+          numbers, or with text where the next row has numbers); the feature
+          columns hold numbers, the label column numbers or class names
+          (``cat``, ``dog``, ...); the label is the last column unless
+          ``target_column`` says otherwise; blank lines and lines starting
+          with ``#`` are skipped;
         * a path to a ``.npz`` file with arrays ``"X"`` of shape (m, n) and
           ``"y"`` of shape (m,) or (m, k) -- **rows are examples**, as in every
           other tool; the loader transposes to chainrule's columns.  Optional
@@ -1512,9 +1697,10 @@ def load_dataset(
         CSV only: the label column, by index (negative counts from the end)
         or by header name.  Default: the last column.
     task : {"binary", "multiclass", "regression"}, optional
-        Files only: what the label is.  Default: guessed -- whole-number labels
-        mean classification (relabelled to 0..K-1, the original values kept
-        as ``target_names``), anything else regression.
+        Files only: what the label is.  Default: guessed -- class names
+        (text) or whole-number labels mean classification (relabelled to
+        0..K-1 in sorted order, the original names or values kept as
+        ``target_names``), anything else regression.
     split : {"standard", "nielsen"}, default="standard"
         MNIST only: see :func:`load_mnist`.
 

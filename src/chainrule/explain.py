@@ -61,6 +61,51 @@ _FUSED_REASON = {
     ),
     "identity": "$g′ = 1$, so $∂L/∂z = ∂L/∂a = a − y$ (the ½ in $L$ cancels the 2 of the square)",
 }
+"""Why ∂L/∂z = a − y, per canonical pair (keyed by the output activation)."""
+
+# The numerical side of each canonical pair; "{L}" is the output layer's number.  Only the
+# cross-entropies have a log (and a division in ∂L/∂a) that a saturated output can break;
+# identity + squared error has neither, and its fused step is the general one with g′ = 1.
+_FROM_LOGITS_NOTE = {
+    "sigmoid": (
+        "chainrule evaluates $L$ from $Z[{L}]$ (Loss.from_logits: $L = log(1 + e^z) − y z$ "
+        "with logaddexp), so a saturated $A[{L}]$ (σ rounded to 0 or 1) never gives $log(0)$."
+    ),
+    "softmax": (
+        "chainrule evaluates $L$ from $Z[{L}]$ (Loss.from_logits: log-softmax, "
+        "$log aₖ = zₖ − log Σⱼ e^zⱼ$ in log-sum-exp form), so a saturated $A[{L}]$ "
+        "(some $aₖ$ rounded to 0) never gives $log(0)$."
+    ),
+    "identity": (
+        "The output is the identity, so $A[{L}] = Z[{L}]$ and $L$ is the plain squared error "
+        "of $Z[{L}]$ (Loss.from_logits is the same formula): no log, no exponential, no "
+        "special form needed."
+    ),
+}
+"""The loss-evaluation note, per canonical pair (keyed by the output activation)."""
+
+_FUSED_GAIN = {
+    "sigmoid": (
+        "chainrule never forms $dA[{L}]$ on this path, so it never divides by $A[{L}]$ or "
+        "$1 − A[{L}]$ (exact even where sigmoid saturates to 0 or 1)."
+    ),
+    "softmax": (
+        "chainrule never forms $dA[{L}]$ on this path, so it never divides by $A[{L}]$ "
+        "(exact even where softmax saturates, some $aₖ$ rounded to 0)."
+    ),
+    "identity": (
+        "Nothing is divided and nothing saturates here: the fused step is the general path "
+        "$dA[{L}] ⊙ g′(Z[{L}])$ without its product by 1, with the same numbers."
+    ),
+}
+"""What the fused step gains, per canonical pair (keyed by the output activation)."""
+
+_GENERAL_COST = {
+    "sigmoid": " without dividing by $A[{L}]$ and $1 − A[{L}]$",
+    "softmax": " without dividing by $A[{L}]$",
+    "identity": ", here with no division either: the general path only multiplies by $g′ = 1$",
+}
+"""What the general path costs for a canonical pair, compared with the fused step."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,12 +512,7 @@ def _build(
         )
     )
     if canonical:
-        lc.items.append(
-            _Para(
-                f"chainrule evaluates $L$ from $Z[{L}]$ (Loss.from_logits: log-sum-exp form), "
-                f"so a saturated $A[{L}]$ never gives $log(0)$."
-            )
-        )
+        lc.items.append(_Para(_FROM_LOGITS_NOTE[out.name].format(L=L)))
     lc.items.append(
         _Rule("L ends here: everything above is per example (column i depends on example i only)")
     )
@@ -525,13 +565,9 @@ def _build(
             f"$∂L/∂Z[{L}]$ per example, no $1/m$" if course else f"$∂J/∂Z[{L}]$ ← $1/m$ enters here"
         )
         bwd.items.append(_Row(formula, [sh(f"dZ[{L}]", shape_L)], note, group=group))
-        reason = _FUSED_REASON.get(out.name, "the chain rule collapses")
+        reason = _FUSED_REASON[out.name]
         bwd.items.append(
-            _Para(
-                f"Why $A − Y$: ${chain} = a − y$: {reason}. "
-                f"chainrule never forms $dA[{L}]$ on this "
-                f"path, so it never divides by $A[{L}]$ (exact even where {out.name} saturates)."
-            )
+            _Para(f"Why $A − Y$: ${chain} = a − y$: {reason}. " + _FUSED_GAIN[out.name].format(L=L))
         )
     else:
         dA_mat = _as_matrices(dA_rhs, L)
@@ -548,8 +584,7 @@ def _build(
             bwd.items.append(
                 _Para(
                     "fused=False forces the general path; the fused $A − Y$ gives the same "
-                    "numbers "
-                    f"(${chain} = a − y$) without dividing by $A[{L}]$."
+                    f"numbers (${chain} = a − y$)" + _GENERAL_COST[out.name].format(L=L) + "."
                 )
             )
         else:
@@ -645,8 +680,13 @@ def _build(
             f"course{here if course else ''}: $∂J/∂A[{L}] = (1/m) ∂L/∂A[{L}]$, "
             "and the factor is kept "
             "out of every $dA[l]$, $dZ[l]$ (per example) and applied once per layer: "
-            "$dW[l] = (1/m) dZ[l] A[l−1]ᵀ$, $db[l] = (1/m) Σᵢ dZ[l]⁽ⁱ⁾$. The course's "
-            "$dAL = −(Y/AL − (1 − Y)/(1 − AL))$ has no $1/m$ because it is $∂L$, not $∂J$. "
+            "$dW[l] = (1/m) dZ[l] A[l−1]ᵀ$, $db[l] = (1/m) Σᵢ dZ[l]⁽ⁱ⁾$. "
+            + (
+                "The course's $dAL = −(Y/AL − (1 − Y)/(1 − AL))$"
+                if loss.name == "binary_crossentropy"
+                else f"{loss.name}'s ${loss.dA_formula}$"
+            )
+            + " has no $1/m$ because it is $∂L$, not $∂J$. "
             "Gradients.named() calls these arrays dL/dZ[l], dL/dA[l]."
         )
     )

@@ -37,8 +37,10 @@ from chainrule.initializers import initialize, resolve_rng
 from chainrule.losses import Loss, cost, get_loss
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
+    from chainrule.optim import Optimizer
     from chainrule.training import History
 
 __all__ = ["Network"]
@@ -501,11 +503,106 @@ class Network:
 
     # -- training and files ---------------------------------------------------------------------
 
-    def fit(self, X: Any, Y: Any, **kwargs: Any) -> History:
-        """Train; see :func:`chainrule.training.fit` for every option."""
+    def fit(
+        self,
+        X: Any,
+        Y: Any,
+        *,
+        epochs: int = 100,
+        batch_size: int | None = None,
+        optimizer: str | Optimizer | dict[str, Any] = "adam",
+        learning_rate: float = 0.001,
+        lr_schedule: str = "constant",
+        decay: float = 0.0,
+        decay_interval: int = 1,
+        shuffle: bool = True,
+        validation_data: tuple[Any, Any] | None = None,
+        validation_fraction: float = 0.0,
+        early_stopping: bool = False,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+        sample_weight: Any = None,
+        seed: int | np.random.Generator | None = None,
+        progress: bool | None = None,
+        callback: Callable[[int, dict[str, float]], bool | None] | None = None,
+    ) -> History:
+        """Train this network in place and return its :class:`~chainrule.training.History`.
+
+        The same as ``chainrule.training.fit(self, X, Y, ...)``, with the same
+        keyword arguments and defaults (a test keeps the two signatures equal);
+        see :func:`chainrule.training.fit` for the full description.
+
+        Parameters
+        ----------
+        X : array_like of shape (n[0], m)
+            Training inputs, one example per column.
+        Y : array_like of shape (n[L], m)
+            Targets (class indices of shape (m,) are accepted for softmax outputs).
+        epochs : int, default=100
+            Passes over the training data (full-batch GD: iterations).
+        batch_size : int or None, default=None
+            Mini-batch size; None trains full-batch.
+        optimizer : str, Optimizer or dict, default="adam"
+            "sgd", "momentum", "nesterov", "rmsprop" or "adam" (or an instance, or
+            ``{"name": ..., **settings}``).
+        learning_rate : float, default=0.001
+            α₀.
+        lr_schedule : {"constant", "inverse_time", "stepwise", "exponential"}
+            With ``decay`` and ``decay_interval`` (:class:`chainrule.optim.Schedule`).
+        decay : float, default=0.0
+        decay_interval : int, default=1
+        shuffle : bool, default=True
+            Reshuffle the examples every epoch (mini-batch mode).
+        validation_data : (X_val, Y_val), optional
+            X_val of shape (n[0], m_val), Y_val of shape (n[L], m_val).
+        validation_fraction : float, default=0.0
+            Hold out this fraction of the training examples (seeded) instead.
+        early_stopping : bool, default=False
+            Stop after ``patience`` epochs without an improvement > ``min_delta``.
+        patience : int, default=10
+        min_delta : float, default=0.0
+        restore_best : bool, default=True
+            With early stopping, end with the best epoch's parameters.
+        sample_weight : array_like of shape (m,), optional
+            Non-negative example weights.
+        seed : int or Generator, optional
+            Shuffling, dropout and the validation split (default: the network's own
+            Generator).
+        progress : bool or None
+            tqdm progress bar; None shows one when stderr is a terminal.
+        callback : callable(epoch, logs) -> bool or None, optional
+            Called after each epoch; returning True stops.
+
+        Returns
+        -------
+        History
+        """
         from chainrule.training import fit
 
-        return fit(self, X, Y, **kwargs)
+        return fit(
+            self,
+            X,
+            Y,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            lr_schedule=lr_schedule,
+            decay=decay,
+            decay_interval=decay_interval,
+            shuffle=shuffle,
+            validation_data=validation_data,
+            validation_fraction=validation_fraction,
+            early_stopping=early_stopping,
+            patience=patience,
+            min_delta=min_delta,
+            restore_best=restore_best,
+            sample_weight=sample_weight,
+            seed=seed,
+            progress=progress,
+            callback=callback,
+        )
 
     def save(self, path: str | Path, **metadata: Any) -> Path:
         """Write the model file (``.npz`` arrays + JSON metadata, no pickle, atomic)."""

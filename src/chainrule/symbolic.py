@@ -75,6 +75,7 @@ __all__ = [
     "derive_linear",
     "derive_loss",
     "derive_pairing",
+    "formula_to_sympy",
     "parse_formula",
     "require_sympy",
     "unicode_to_latex",

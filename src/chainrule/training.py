@@ -15,6 +15,13 @@ What a :class:`History` records per epoch
   full-batch GD this is exactly J before the update, the value the course
   prints.
 * ``train_accuracy``: likewise accumulated from the batches' forward passes.
+
+(Speed: ``fit`` runs this loop through :mod:`chainrule._fast` whenever the
+network uses chainrule's own activations and losses: the same arithmetic on
+preallocated buffers and one flat parameter vector, giving bit-for-bit the
+parameters of the readable loop in ``_run_epoch``.  Without example weights it
+computes the batch costs of an epoch in one pass after the epoch, so
+``train_cost`` then agrees with the per-batch sum to rounding.)
 * ``val_cost``/``val_accuracy``: J and accuracy on the validation data after
   the epoch (dropout off, L2 term included in the cost).
 * ``learning_rate``: the rate used during the epoch.

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from chainrule._version import __version__
+from chainrule.cli._common import one_line_errors
 
 __all__ = ["COMMAND_MODULES", "UsageError", "build_parser", "main"]
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
             "formula explicit, explained and verified."
         ),
     )
+    one_line_errors(parser)  # `chainrule bogus`: one line on stderr, exit 2
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.cli import UsageError
+from chainrule.cli._common import one_line_errors
 
 __all__ = ["MODELS", "register", "run"]
 
@@ -99,6 +100,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no cost trace")
     p.set_defaults(func=run)
+    one_line_errors(p)
 
 
 def _blas_threads(n: int) -> Any:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.cli import UsageError
+from chainrule.cli._common import one_line_errors
 
 __all__ = ["register", "run"]
 
@@ -128,6 +129,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no per-epoch lines")
     p.set_defaults(func=run)
+    one_line_errors(p)
 
 
 def _line(epoch: int, rec: dict[str, Any]) -> str:

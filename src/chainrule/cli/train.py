@@ -63,11 +63,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chainrule.cli import UsageError
+from chainrule.cli._common import one_line_errors
 
 if TYPE_CHECKING:
     from chainrule.data import Dataset
@@ -194,26 +195,6 @@ def _dropout(text: str) -> float | list[float]:
 # ---------------------------------------------------------------------------------------
 # the parsers
 # ---------------------------------------------------------------------------------------
-
-
-def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Make ``parser`` report a usage error as one line (not the whole usage block), exit 2."""
-
-    def error(message: str) -> NoReturn:
-        parser.exit(2, f"{parser.prog}: error: {message} (see '{parser.prog} --help')\n")
-
-    parser.error = error  # type: ignore[method-assign]
-    parse_known_args = parser.parse_known_args
-
-    def strict_parse_known_args(args: Any = None, namespace: Any = None) -> Any:
-        # Unknown options after the sub-command are reported by the sub-command's parser.
-        ns, extras = parse_known_args(args, namespace)
-        if extras:
-            error(f"unrecognized arguments: {' '.join(extras)}")
-        return ns, extras
-
-    parser.parse_known_args = strict_parse_known_args  # type: ignore[method-assign]
-    return parser
 
 
 def register(subparsers: Any) -> None:
@@ -455,7 +436,7 @@ def register(subparsers: Any) -> None:
     )
     g.add_argument("-q", "--quiet", action="store_true", help="no header and no progress bar")
     p.set_defaults(func=run_train)
-    _one_line_errors(p)
+    one_line_errors(p)
 
     # -- evaluate -----------------------------------------------------------------------------
     p = subparsers.add_parser(
@@ -463,9 +444,10 @@ def register(subparsers: Any) -> None:
         help="cost and accuracy (or MSE and R²) of a model file on a data set",
         description=(
             "Load a model file and report its cost and accuracy (regression: cost, MSE and "
-            "R²) on the test part of the data set it was trained on -- the same split, seed "
-            "and feature scaling, read from the model file -- or on the whole of a .csv/.npz "
-            "file given with --dataset."
+            "R²) on the test part of the data set it was trained on -- a bundled set or a "
+            ".csv/.npz file, split again with the seed and fractions stored in the model "
+            "file, so exactly the examples train held out, with the same feature scaling -- "
+            "or on another labelled .csv/.npz file given with --dataset, evaluated whole."
         ),
         epilog="Exit codes: 0 success, 2 usage error, 1 other failure (one line on stderr).",
     )
@@ -478,21 +460,29 @@ def register(subparsers: Any) -> None:
         "(default: the model's own data set)",
     )
     p.add_argument("--data", metavar="DIR", default=None, help="folder holding catvnoncat/, mnist/")
-    p.add_argument(
+    part = p.add_mutually_exclusive_group()
+    part.add_argument(
         "--split",
         choices=("train", "val", "test"),
         default=None,
-        help="which part of a bundled set (default: test); files are evaluated whole",
+        help="which part of the model's own data set, split as train split it (default: test)",
+    )
+    part.add_argument(
+        "--all",
+        action="store_true",
+        help="score every example of the data set: all parts (the whole file, training "
+        "examples included)",
     )
     p.add_argument(
         "--target-column",
         metavar="COL",
         default=None,
-        help="CSV files: the label column (default: the model's, else the last)",
+        help="another CSV file given with --dataset: the label column (default: the model's, "
+        "else the last)",
     )
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run_evaluate)
-    _one_line_errors(p)
+    one_line_errors(p)
 
     # -- predict ------------------------------------------------------------------------------
     p = subparsers.add_parser(
@@ -526,7 +516,7 @@ def register(subparsers: Any) -> None:
         help="drop this column of a CSV INPUT first (e.g. -1 for a trailing label column)",
     )
     p.set_defaults(func=run_predict)
-    _one_line_errors(p)
+    one_line_errors(p)
 
 
 # ---------------------------------------------------------------------------------------
@@ -621,8 +611,13 @@ def _load(
     preprocessing: dict[str, Any] | None = None,
     target_column: Any = None,
     task: str | None = None,
+    expect_features: int | None = None,
 ) -> _Prepared:
-    """Load a data set unscaled, then fit (or apply the stored) feature scaling on train."""
+    """Load a data set unscaled, then fit (or apply the stored) feature scaling on train.
+
+    ``expect_features``: the model's input size; a data set with another number of
+    features is refused before any scaling is applied.
+    """
     from chainrule.data import Standardizer, load_dataset
 
     _check_dataset_name(name)
@@ -638,6 +633,11 @@ def _load(
         target_column=target_column,
         task=task,
     )
+    if expect_features is not None and ds.n_features != expect_features:
+        raise ValueError(
+            f"the data set {name!r} has {ds.n_features} features but the model expects "
+            f"{expect_features}"
+        )
     parts = _parts(ds)
     raw = {part: getattr(ds, f"X_{part}") for part in parts}
     y = {part: getattr(ds, f"y_{part}") for part in parts}
@@ -1174,12 +1174,10 @@ def _read_rows(
         raise FileNotFoundError(f"data file not found: {path}")
     y: np.ndarray | None = None
     if suffix == ".csv":
-        data, header = _read_csv(path)
-        if need_target or target_column is not None:
-            col = _column_index(target_column, data.shape[1], header, path)
-            y = data[:, col]
-            data = np.delete(data, col, axis=1)
-        X = data
+        hint = ""
+        if not need_target and target_column is None:
+            hint = "; if it is a label column, drop it with --target-column (e.g. -1)"
+        X, y, _, _ = _read_csv(path, target_column, has_target=need_target, hint=hint)
     else:
         if target_column is not None:
             raise UsageError("--target-column applies to .csv files; a .npz file has arrays")
@@ -1216,21 +1214,6 @@ def _read_rows(
         r, c = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{path}: non-finite value {X[r, c]} in example (row) {r}, column {c}")
     return X, y
-
-
-def _column_index(col: Any, n_cols: int, header: list[str] | None, path: Path) -> int:
-    if col is None:
-        return n_cols - 1
-    if isinstance(col, str):
-        if header is None or col not in header:
-            raise ValueError(
-                f"{path}: no column named {col!r}"
-                + (f"; columns are {header}" if header else " (the file has no header row)")
-            )
-        return header.index(col)
-    if not -n_cols <= col < n_cols:
-        raise ValueError(f"{path}: column {col} is out of range for {n_cols} columns")
-    return int(col) % n_cols
 
 
 def _check_features(X_rows: np.ndarray, net: Network, path: Path) -> None:
@@ -1271,23 +1254,54 @@ def _labels_to_indices(y: np.ndarray, class_names: list[str], path: Path) -> np.
     )
 
 
+def _same_file(a: str, b: Any) -> bool:
+    """Do ``a`` and ``b`` name the same file?"""
+    if b is None:
+        return False
+    try:
+        return Path(a).expanduser().resolve() == Path(str(b)).expanduser().resolve()
+    except OSError:  # pragma: no cover - unresolvable paths
+        return False
+
+
+def _concat_parts(prep: _Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Every part of a prepared data set, side by side: X (n, m), y (m,) or (k, m)."""
+    parts = list(prep.X)
+    X = np.concatenate([prep.X[p] for p in parts], axis=1)
+    y = np.concatenate([prep.y[p] for p in parts], axis=-1)
+    return X, y
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
-    """``chainrule evaluate``; returns the exit code."""
+    """``chainrule evaluate``; returns the exit code.
+
+    The model's own data set (``--dataset`` not given, or naming the same data) is
+    loaded and split again exactly as ``train`` split it -- bundled set or file --
+    from the ``split`` metadata (seed, test and validation fractions), and the
+    ``--split`` part (default: test) is scored; ``--all`` scores every part.  Another
+    .csv/.npz file given with ``--dataset`` is new data and is scored whole.
+    """
     net, meta = _load_model(args.model)
     head = _head_of(net, meta)
-    dataset = args.dataset if args.dataset is not None else meta.get("dataset")
+    own = meta.get("dataset")
+    dataset = args.dataset if args.dataset is not None else own
     if dataset is None:
         raise UsageError("this model file does not name its data set: pass --dataset")
-    is_file = Path(str(dataset)).suffix.lower() in (".csv", ".npz")
+    dataset = str(dataset)
+    is_file = Path(dataset).suffix.lower() in (".csv", ".npz")
     target_scaling = meta.get("target_scaling")
-    if is_file:
+    n0 = net.layer_dims[0]
+    other_file = is_file and args.dataset is not None and not _same_file(args.dataset, own)
+    extra: dict[str, Any] = {}
+    if other_file:
         if args.split is not None:
-            raise UsageError("--split applies to bundled data sets; a file is evaluated whole")
+            raise UsageError(
+                f"--split picks a part of the data set the model was trained on; {dataset} is "
+                "another file and is evaluated whole (drop --dataset to score the model's own "
+                f"{args.split} split)"
+            )
         path = Path(dataset).expanduser()
-        col = _column_arg(args.target_column)
-        if col is None and args.dataset is None:
-            col = meta.get("target_column")
-        X_rows, y = _read_rows(path, col, need_target=True)
+        X_rows, y = _read_rows(path, _column_arg(args.target_column), need_target=True)
         assert y is not None
         _check_features(X_rows, net, path)
         preprocessing = meta.get("preprocessing") or {"kind": "none"}
@@ -1297,34 +1311,72 @@ def run_evaluate(args: argparse.Namespace) -> int:
             names = meta.get("class_names") or [str(i) for i in range(k)]
             y = _labels_to_indices(y, names, path)
         where = f"{path} (whole file, {X.shape[1]} examples)"
+        extra["split"] = "file"
     else:
         if args.target_column is not None:
-            raise UsageError("--target-column applies to .csv data files only")
-        split = meta.get("split") or {}
-        preprocessing = meta.get("preprocessing")
-        prep = _load(
-            str(dataset),
-            data_dir=args.data,
-            seed=int(split.get("seed", 0)),
-            test_fraction=float(split.get("test_fraction", DEFAULTS["test_fraction"])),
-            val_fraction=float(split.get("val_fraction", 0.0)),
-            dtype=net.dtype.name,
-            scale=None,
-            preprocessing=preprocessing,
-        )
-        part = args.split or "test"
-        if part not in prep.X:
-            raise UsageError(f"this model was trained without a validation part: no {part!r} split")
-        X, y = prep.X[part], prep.y[part]
-        if X.shape[0] != net.layer_dims[0]:
-            raise ValueError(
-                f"data set {dataset!r} has {X.shape[0]} features but the model expects "
-                f"{net.layer_dims[0]}"
+            raise UsageError(
+                "--target-column applies to another .csv file given with --dataset; the "
+                "model's own data set is read with the label column stored in the model file"
+                if is_file
+                else "--target-column applies to .csv data files only"
             )
-        where = f"{dataset} ({part} split: {X.shape[1]} examples, seed {split.get('seed', 0)})"
+        split = meta.get("split") or {}
+        seed = int(split.get("seed", 0))
+        test_fraction = float(split.get("test_fraction", DEFAULTS["test_fraction"]))
+        val_fraction = float(split.get("val_fraction", 0.0))
+        try:
+            prep = _load(
+                dataset,
+                data_dir=args.data,
+                seed=seed,
+                test_fraction=test_fraction,
+                val_fraction=val_fraction,
+                dtype=net.dtype.name,
+                scale=None,
+                preprocessing=meta.get("preprocessing"),
+                target_column=meta.get("target_column") if is_file else None,
+                task=meta.get("task") if is_file else None,
+                expect_features=n0,
+            )
+        except FileNotFoundError as exc:
+            if not is_file:
+                raise
+            raise FileNotFoundError(
+                f"{exc}; the model was trained on this file (to score other data, pass "
+                "--dataset FILE)"
+            ) from None
+        names = meta.get("class_names")
+        target_names = prep.ds.target_names
+        if head.targets != "values" and names and target_names and list(target_names) != names:
+            # labels are indices into the loader's class names: map them by name
+            for p in prep.y:
+                prep.y[p] = _labels_to_indices(
+                    np.asarray(target_names)[prep.y[p]], names, Path(dataset)
+                )
+        if args.all:
+            X, y = _concat_parts(prep)
+            what = "whole file" if is_file else "all parts"
+            where = f"{dataset} ({what}: {X.shape[1]} examples, training examples included)"
+            extra["split"] = "all"
+        else:
+            part = args.split or "test"
+            if part not in prep.X:
+                raise UsageError(
+                    f"this model was trained without a validation part: no {part!r} split"
+                )
+            X, y = prep.X[part], prep.y[part]
+            where = f"{dataset} ({part} split: {X.shape[1]} examples, seed {seed})"
+            extra["split"] = part
+            if is_file:
+                where += (
+                    f"\n          the split train made: test fraction {test_fraction:g}, "
+                    f"validation fraction {val_fraction:g}, seed {seed} "
+                    "(--all scores the whole file)"
+                )
     result = _metrics(net, X, y, head, target_scaling)
     if args.json:
-        print(json.dumps(_json_clean({"model": args.model, "data": where, **result})))
+        data = where.split("\n")[0]
+        print(json.dumps(_json_clean({"model": args.model, "data": data, **extra, **result})))
         return 0
     print(f"model     {args.model}: {_describe_net(net)}, {net.loss.name}, {net.dtype.name}")
     print(f"data      {where}")

@@ -32,6 +32,7 @@ import sys
 from typing import Any
 
 from chainrule.cli import UsageError
+from chainrule.cli._common import one_line_errors
 
 __all__ = ["network_from_args", "register", "run_derive", "run_explain", "run_gradcheck"]
 
@@ -194,6 +195,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 on 'inspect' too")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_gradcheck)
+    one_line_errors(p)
 
     # -- explain --------------------------------------------------------------------------------
     p = subparsers.add_parser(
@@ -228,6 +230,7 @@ def register(subparsers: Any) -> None:
         help="entries per tensor in the numerical check (default: 20)",
     )
     p.set_defaults(func=run_explain)
+    one_line_errors(p)
 
     # -- derive ---------------------------------------------------------------------------------
     p = subparsers.add_parser(
@@ -257,6 +260,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--list", action="store_true", help="list the derivations, one line each")
     p.add_argument("--docs", action="store_true", help="print the docs page docs/derivations.md")
     p.set_defaults(func=run_derive)
+    one_line_errors(p)
 
 
 def _positive(value: int | None, option: str) -> None:
