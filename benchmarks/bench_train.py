@@ -58,7 +58,6 @@ import argparse  # noqa: E402
 import datetime  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
-import math  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
@@ -121,37 +120,83 @@ class Workload:
 
 WORKLOADS = {
     "W1": Workload(
-        "W1", "MNIST 60000×784 → 256 → 128 → 10, mini-batch 128, Adam",
-        [784, 256, 128, 10], "relu", "softmax", 128, "adam", 1e-3, data="mnist",
+        "W1",
+        "MNIST 60000×784 → 256 → 128 → 10, mini-batch 128, Adam",
+        [784, 256, 128, 10],
+        "relu",
+        "softmax",
+        128,
+        "adam",
+        1e-3,
+        data="mnist",
         rounds_scale=0.4,
     ),
     "W1sgd": Workload(
-        "W1sgd", "MNIST 60000×784 → 256 → 128 → 10, mini-batch 128, plain SGD",
-        [784, 256, 128, 10], "relu", "softmax", 128, "sgd", 0.05, data="mnist",
+        "W1sgd",
+        "MNIST 60000×784 → 256 → 128 → 10, mini-batch 128, plain SGD",
+        [784, 256, 128, 10],
+        "relu",
+        "softmax",
+        128,
+        "sgd",
+        0.05,
+        data="mnist",
         rounds_scale=0.4,
     ),
     "W2": Workload(
-        "W2", "cat 209×12288 → 20 → 7 → 5 → 1, full-batch gradient descent",
-        [12288, 20, 7, 5, 1], "relu", "sigmoid", None, "sgd", 0.0075, data="cat",
+        "W2",
+        "cat 209×12288 → 20 → 7 → 5 → 1, full-batch gradient descent",
+        [12288, 20, 7, 5, 1],
+        "relu",
+        "sigmoid",
+        None,
+        "sgd",
+        0.0075,
+        data="cat",
         rounds_scale=4.0,
     ),
     "W3": Workload(
-        "W3", "digits 1797×64 → 32 → 10, mini-batch 32, Adam",
-        [64, 32, 10], "relu", "softmax", 32, "adam", 1e-3, data="digits", rounds_scale=4.0,
+        "W3",
+        "digits 1797×64 → 32 → 10, mini-batch 32, Adam",
+        [64, 32, 10],
+        "relu",
+        "softmax",
+        32,
+        "adam",
+        1e-3,
+        data="digits",
+        rounds_scale=4.0,
     ),
     "N3": Workload(
-        "N3", "Nielsen ch. 3: MNIST 50000×784 → 100 → 10 sigmoid, cross-entropy, mini-batch 10, "
+        "N3",
+        "Nielsen ch. 3: MNIST 50000×784 → 100 → 10 sigmoid, cross-entropy, mini-batch 10, "
         "SGD η=0.1, λ=5 (λ/n)",
-        [784, 100, 10], "sigmoid", "sigmoid", 10, "sgd", 0.1, l2=5.0 * 10 / 50000,
-        nielsen_lmbda=5.0, data="mnist-nielsen", dtypes=("float64",),
+        [784, 100, 10],
+        "sigmoid",
+        "sigmoid",
+        10,
+        "sgd",
+        0.1,
+        l2=5.0 * 10 / 50000,
+        nielsen_lmbda=5.0,
+        data="mnist-nielsen",
+        dtypes=("float64",),
         peers=("nielsen", "chainrule", "reference", "sklearn", "torch", "gemm"),
         rounds_scale=0.4,
         note="sklearn has no sigmoid output for multiclass: it uses softmax + log-loss",
     ),
     "N2": Workload(
-        "N2", "MNIST 50000×784 → 256 → 128 → 10 (issue 6), mini-batch 128, Adam",
-        [784, 256, 128, 10], "relu", "softmax", 128, "adam", 1e-3, data="mnist-nielsen",
-        dtypes=("float64",), rounds_scale=0.4,
+        "N2",
+        "MNIST 50000×784 → 256 → 128 → 10 (issue 6), mini-batch 128, Adam",
+        [784, 256, 128, 10],
+        "relu",
+        "softmax",
+        128,
+        "adam",
+        1e-3,
+        data="mnist-nielsen",
+        dtypes=("float64",),
+        rounds_scale=0.4,
     ),
 }
 
@@ -275,9 +320,7 @@ class FnRunner:
 
 
 def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> FitRunner:
-    net = chainrule.Network(
-        w.dims, w.hidden, w.output, w.loss, seed=0, dtype=dtype, l2=w.l2
-    )
+    net = chainrule.Network(w.dims, w.hidden, w.output, w.loss, seed=0, dtype=dtype, l2=w.l2)
 
     Y = w.y
     if w.output == "sigmoid" and w.dims[-1] > 1:  # several sigmoid outputs: one-hot targets
@@ -288,8 +331,15 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
         _fast.ENABLED = fast
         try:
             return net.fit(
-                w.X, Y, epochs=n, batch_size=w.batch_size, optimizer=w.optimizer,
-                learning_rate=w.lr, seed=1, progress=False, callback=cb,
+                w.X,
+                Y,
+                epochs=n,
+                batch_size=w.batch_size,
+                optimizer=w.optimizer,
+                learning_rate=w.lr,
+                seed=1,
+                progress=False,
+                callback=cb,
             )
         finally:
             _fast.ENABLED = old
@@ -304,7 +354,15 @@ def nielsen_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:
 
     def train(n: int, cb: Callable[..., Any]) -> Any:
         return nielsen.sgd(
-            net, w.X, w.y, n, w.batch_size, w.lr, w.nielsen_lmbda, seed=1, progress=False,
+            net,
+            w.X,
+            w.y,
+            n,
+            w.batch_size,
+            w.lr,
+            w.nielsen_lmbda,
+            seed=1,
+            progress=False,
             callback=cb,
         )
 
@@ -368,7 +426,7 @@ def torch_runner(w: Workload, dtype: str, threads: int) -> FnRunner | None:
         lossf: Any = torch.nn.CrossEntropyLoss()
     else:
         Y = np.asarray(w.y)
-        if Y.ndim == 1 or Y.shape[0] == 1 and w.dims[-1] > 1:
+        if Y.ndim == 1 or (Y.shape[0] == 1 and w.dims[-1] > 1):
             Y = np.eye(w.dims[-1])[Y.reshape(-1)].T
         yt = torch.from_numpy(np.ascontiguousarray(Y.T, dtype=dtype))  # (m, nL)
         lossf = torch.nn.BCEWithLogitsLoss()
@@ -443,7 +501,9 @@ class Result:
         return statistics.median(self.times[name])
 
 
-def bench(w: Workload, dtype: str, peers: list[str], warmup: int, rounds: int, threads: int) -> Result:
+def bench(
+    w: Workload, dtype: str, peers: list[str], warmup: int, rounds: int, threads: int
+) -> Result:
     res = Result(w.name, dtype)
     load0 = os.getloadavg()[0]
     runners: list[Any] = []
@@ -542,8 +602,10 @@ def report(results: list[Result], out: Callable[[str], None]) -> None:
                 continue
             ratio = r.median("chainrule") / r.median(names[peer])
             verdict = "MET" if ratio <= limit else f"MISSED by {ratio / limit - 1:.0%}"
-            out(f"  {r.workload} {r.dtype}: chainrule / {peer} = {ratio:.2f} (target ≤ {limit}): "
-                f"{verdict}")
+            out(
+                f"  {r.workload} {r.dtype}: chainrule / {peer} = {ratio:.2f} (target ≤ {limit}): "
+                f"{verdict}"
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -556,11 +618,17 @@ def memory_child(dtype: str, data_dir: Path) -> dict[str, Any]:
     w = WORKLOADS["W1"]
     # Every lazy import (the data loader, numba when installed, ...) happens in a tiny
     # warm-up fit first, so that the traced memory is the training's, not the modules'.
-    import chainrule.data  # noqa: F401
+    import chainrule.data
 
     tiny = chainrule.Network(w.dims, w.hidden, w.output, w.loss, seed=0, dtype=dtype)
-    tiny.fit(np.zeros((w.dims[0], 300), dtype), np.arange(300) % 10, epochs=1,
-             batch_size=w.batch_size, optimizer=w.optimizer, progress=False)
+    tiny.fit(
+        np.zeros((w.dims[0], 300), dtype),
+        np.arange(300) % 10,
+        epochs=1,
+        batch_size=w.batch_size,
+        optimizer=w.optimizer,
+        progress=False,
+    )
     del tiny
     gc.collect()
     tracemalloc.start()
@@ -573,15 +641,24 @@ def memory_child(dtype: str, data_dir: Path) -> dict[str, Any]:
     marks: dict[str, int] = {}
 
     def cb(epoch: int, logs: Any) -> None:
-        cur, peak = tracemalloc.get_traced_memory()
+        _, peak = tracemalloc.get_traced_memory()
         if epoch == 1:
             marks["setup_and_epoch1_peak"] = peak
             tracemalloc.reset_peak()
         else:
             marks["epoch2_peak"] = peak
 
-    net.fit(X, y, epochs=2, batch_size=w.batch_size, optimizer=w.optimizer,
-            learning_rate=w.lr, seed=1, progress=False, callback=cb)
+    net.fit(
+        X,
+        y,
+        epochs=2,
+        batch_size=w.batch_size,
+        optimizer=w.optimizer,
+        learning_rate=w.lr,
+        seed=1,
+        progress=False,
+        callback=cb,
+    )
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     item = np.dtype(dtype).itemsize
     n_params = net.n_params
@@ -624,13 +701,19 @@ def memory(dtypes: list[str], data_dir: Path, out: Callable[[str], None]) -> Non
         out(f"    {'budget (sum)':48} {r['budget'] / mib:9.1f} MiB")
         ratio = r["epoch2_peak"] / r["budget"]
         verdict = "MET" if ratio <= 1.5 else "MISSED"
-        out(f"    {'peak traced during an epoch (epoch 2)':48} {r['epoch2_peak'] / mib:9.1f} MiB"
-            f"  = {ratio:.2f} × budget: {verdict}")
-        out(f"    {'peak traced over fit incl. setup + epoch 1':48} "
+        out(
+            f"    {'peak traced during an epoch (epoch 2)':48} {r['epoch2_peak'] / mib:9.1f} MiB"
+            f"  = {ratio:.2f} × budget: {verdict}"
+        )
+        out(
+            f"    {'peak traced over fit incl. setup + epoch 1':48} "
             f"{r['fit_peak_incl_setup'] / mib:9.1f} MiB  = "
-            f"{r['fit_peak_incl_setup'] / r['budget']:.2f} × budget")
-        out(f"    {'max RSS of the whole process (getrusage)':48} {r['maxrss'] / mib:9.1f} MiB"
-            "  (interpreter, libraries and data loading included)")
+            f"{r['fit_peak_incl_setup'] / r['budget']:.2f} × budget"
+        )
+        out(
+            f"    {'max RSS of the whole process (getrusage)':48} {r['maxrss'] / mib:9.1f} MiB"
+            "  (interpreter, libraries and data loading included)"
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -658,40 +741,65 @@ def environment(out: Callable[[str], None]) -> int:
         tv = torch.__version__
     except ImportError:
         pass
-    out(f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, torch {tv}, chainrule {chainrule.__version__}")
+    try:
+        import numba
+
+        nv = numba.__version__
+    except ImportError:
+        nv = "not installed (no compiled updates)"
+    out(
+        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+        f"{sklearn.__version__}, torch {tv}, numba {nv}, chainrule {chainrule.__version__}"
+    )
     threads = 1
     try:
         from threadpoolctl import threadpool_info
 
         for lib in threadpool_info():
-            out(f"threadpool: {lib.get('internal_api')} {lib.get('version')} "
+            out(
+                f"threadpool: {lib.get('internal_api')} {lib.get('version')} "
                 f"kernel={lib.get('architecture')} threads={lib.get('num_threads')} "
-                f"({Path(lib.get('filepath', '')).name})")
+                f"({Path(lib.get('filepath', '')).name})"
+            )
             if lib.get("user_api") == "blas":
                 threads = max(threads, int(lib.get("num_threads") or 1))
     except ImportError:
         out("threadpoolctl not installed: BLAS kernel unknown")
-    out("env: " + ", ".join(f"{v}={os.environ.get(v, '(unset)')}" for v in
-                            (*_UNSET, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")))
+    out(
+        "env: "
+        + ", ".join(
+            f"{v}={os.environ.get(v, '(unset)')}"
+            for v in (*_UNSET, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+        )
+    )
     out(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return threads
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--workloads", default="W1,W1sgd,W2,W3,N3,N2",
-                    help="comma-separated, from " + ", ".join(WORKLOADS) + " (or 'none')")
+    ap.add_argument(
+        "--workloads",
+        default="W1,W1sgd,W2,W3,N3,N2",
+        help="comma-separated, from " + ", ".join(WORKLOADS) + " (or 'none')",
+    )
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--peers", default="chainrule,nielsen,reference,sklearn,torch,gemm")
-    ap.add_argument("--rounds", type=int, default=15,
-                    help="measured rounds (scaled per workload: W1 ×0.4, W2/W3 ×4)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=15,
+        help="measured rounds (scaled per workload: W1 ×0.4, W2/W3 ×4)",
+    )
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--memory", action="store_true", help="also measure W1's peak memory")
     ap.add_argument("--memory-child", help=argparse.SUPPRESS)
-    ap.add_argument("--threads", type=int,
-                    help="BLAS threads (threadpoolctl) and torch threads; default: as found")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        help="BLAS threads (threadpoolctl) and torch threads; default: as found",
+    )
     ap.add_argument("--out", type=Path, help="also write the output to this file")
     args = ap.parse_args(argv)
 
@@ -742,13 +850,17 @@ def run_all(
                 continue
             load(w, dt, args.data)
             rounds = max(3, round(args.rounds * w.rounds_scale))
-            out(f"\n{w.name} [{dt}]: {w.title}; data: {w.source}; "
+            out(
+                f"\n{w.name} [{dt}]: {w.title}; data: {w.source}; "
                 f"{args.warmup} warm-up + {rounds} measured rounds"
-                + (f"\n    note: {w.note}" if w.note else ""))
+                + (f"\n    note: {w.note}" if w.note else "")
+            )
             r = bench(w, dt, peers, args.warmup, rounds, threads)
             for n, ts in r.times.items():
-                out(f"    {n:16} median {fmt_ms(statistics.median(ts)):>7} ms   "
-                    f"min {fmt_ms(min(ts)):>7}   all: " + " ".join(fmt_ms(t) for t in ts))
+                out(
+                    f"    {n:16} median {fmt_ms(statistics.median(ts)):>7} ms   "
+                    f"min {fmt_ms(min(ts)):>7}   all: " + " ".join(fmt_ms(t) for t in ts)
+                )
             results.append(r)
             w.X = w.y = None
             gc.collect()

@@ -11,6 +11,7 @@ same layout, so after N steps the parameters must be **bit-for-bit equal**
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -236,7 +237,9 @@ def test_zero_weight_batch_is_skipped():
     rng = np.random.default_rng(0)
     state = rng.bit_generator.state
     J, n_ok, mb, m_eff = ft.step(slice(0, 4), 0.1, rng)
-    assert (mb, m_eff) == (4, 0.0) and math.isnan(J) and math.isnan(n_ok)
+    assert (mb, m_eff) == (4, 0.0)
+    assert math.isnan(J)
+    assert math.isnan(n_ok)
     assert_array_equal(net.Ws[0], before)
     assert rng.bit_generator.state == state  # no dropout mask was drawn
 
@@ -262,7 +265,8 @@ def test_unmonitored_step_same_parameters():
     for k in range(5):
         idx = np.arange(k, k + 8)
         J, n_ok, *_ = fts[0].step(idx, 0.01, np.random.default_rng(k), monitor=False)
-        assert math.isnan(J) and math.isnan(n_ok)
+        assert math.isnan(J)
+        assert math.isnan(n_ok)
         fts[1].step(idx, 0.01, np.random.default_rng(k))
     assert_same_params(*nets)
 
@@ -301,18 +305,25 @@ def test_release_writes_back_into_the_original_arrays():
     ft = _fast.FastTrainer(net, SGD(), X, Y, None)
     ft.step(None, 0.5, np.random.default_rng(0))
     trained = net.Ws[0].copy()
-    assert net.Ws[0] is not W1 and not np.array_equal(W1, trained)
+    assert net.Ws[0] is not W1
+    assert not np.array_equal(W1, trained)
     ft.release()
     assert net.Ws[0] is W1
     assert_array_equal(W1, trained)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_compiled_adam_bitwise_equal(dtype, monkeypatch):
-    """With numba installed, the fused Adam loop gives the NumPy update's exact bits."""
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize(("l2", "weights"), [(0.0, False), (0.3, False), (0.0, True)])
+def test_compiled_update_bitwise_equal(dtype, optimizer, l2, weights, monkeypatch):
+    """With numba installed, the fused update loops (1/m included) give the NumPy bits."""
     pytest.importorskip("numba", reason="numba (the optional compiled helper) is not installed")
+    if os.environ.get("CHAINRULE_NUMBA") == "0":
+        pytest.skip("CHAINRULE_NUMBA=0 turns the compiled updates off")
     monkeypatch.setattr(_fast, "NUMBA_MIN_PARAMS", 0)
-    nets, (c_ref, _), (c_fast, _, ft) = run_both("relu-softmax", dtype, "adam", epochs=4)
+    nets, (c_ref, _), (c_fast, _, ft) = run_both(
+        "relu-softmax", dtype, optimizer, epochs=4, l2=l2, weights=weights, dropout=0.2
+    )
     assert ft._update is not None
     assert_same_params(*nets)
     assert c_fast == c_ref
@@ -403,7 +414,8 @@ def test_epoch_reports_divergence():
     ft = _fast.FastTrainer(net, SGD(), X, Y, None)
     with np.errstate(all="ignore"):
         cost, _, diverged = ft.epoch(None, 5, 1e30, np.random.default_rng(0))
-    assert diverged and not math.isfinite(cost)
+    assert diverged
+    assert not math.isfinite(cost)
 
 
 # -- fit: the fast path against the reference path, end to end ---------------------------
@@ -467,7 +479,8 @@ def test_fit_updates_the_networks_own_arrays(monkeypatch):
     W1, b2 = net.Ws[0], net.bs[1]
     W1_before = W1.copy()
     net.fit(X, Y, epochs=3, batch_size=8, progress=False)
-    assert net.Ws[0] is W1 and net.bs[1] is b2
+    assert net.Ws[0] is W1
+    assert net.bs[1] is b2
     assert W1.base is None  # not a view of a training buffer
     assert not np.array_equal(W1, W1_before)
 
@@ -483,7 +496,8 @@ def test_fit_divergence_same_outcome(monkeypatch):
             monkeypatch, make_net, X, Y, epochs=5, batch_size=8, optimizer="sgd",
             learning_rate=5.0, seed=1,
         )  # fmt: skip
-    assert h_ref.diverged and h_fast.diverged
+    assert h_ref.diverged
+    assert h_fast.diverged
     assert_same_params(*nets)
     assert_same_history(h_ref, h_fast, rel=1e-12)
 
@@ -502,3 +516,25 @@ def test_fit_callback_stop_and_restore_best(monkeypatch):
     assert h_fast.epoch == [1, 2, 3, 4, 5]
     assert_same_params(*nets)
     assert_same_history(h_ref, h_fast, rel=1e-5)
+
+
+def test_l2_given_to_the_trainer_instead_of_the_network():
+    """FastTrainer(l2=λ, l2_m=n) is backward(l2=λ, l2_m=n) on a network without l2
+    (how chainrule.nielsen passes his λ/n)."""
+    dims, hidden, output, loss, kind = CONFIGS["sigmoid-multilabel"]
+    X, Y = make_data(kind, dims[0], dims[-1], 40, "float64")
+    nets = [chainrule.Network(dims, hidden, output, loss, seed=4) for _ in range(2)]
+    order = batches(40, 10, "shuffle", 2, seed=0)
+    params = [p for pair in zip(nets[0].Ws, nets[0].bs, strict=True) for p in pair]
+    opt = SGD()
+    for idx in order:
+        _, caches = backprop.forward(X[:, idx], nets[0].Ws, nets[0].bs, nets[0].activations)
+        g = backprop.backward(caches, Y[:, idx], nets[0].Ws, nets[0].activations, nets[0].loss,
+                              l2=5.0, l2_m=40.0, need_dA0=False)  # fmt: skip
+        opt.step(params, [d for pair in zip(g.dW, g.db, strict=True) for d in pair], 0.1)
+    ft = _fast.FastTrainer(nets[1], SGD(), np.asfortranarray(X), np.asfortranarray(Y), None,
+                           l2_m=40.0, l2=5.0)  # fmt: skip
+    for idx in order:
+        ft.step(idx, 0.1, np.random.default_rng(0), monitor=False)
+    ft.release()
+    assert_same_params(*nets)

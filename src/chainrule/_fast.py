@@ -30,19 +30,22 @@ saves is everything around the math:
   weights): each batch's Z[L] (or A[L]) is copied into an (n[L], m) record and
   the batch costs ``fit`` reports are computed after the epoch by one call of
   the loss, instead of a dozen small NumPy calls per batch;
-* **optionally, a compiled Adam update**: with `numba <https://numba.pydata.org>`_
-  installed (``pip install numba``; set ``CHAINRULE_NUMBA=0`` to refuse it)
-  and at least :data:`NUMBA_MIN_PARAMS` parameters, Adam's thirteen passes
-  over the parameters become one fused, vectorised loop computing the same
-  operations in the same order (the NumPy update is always the fallback).
+* **optionally, compiled SGD and Adam updates**: with `numba
+  <https://numba.pydata.org>`_ installed (``pip install numba``; set
+  ``CHAINRULE_NUMBA=0`` to refuse it) and at least :data:`NUMBA_MIN_PARAMS`
+  parameters, the update's passes over the parameters (thirteen for Adam,
+  three for SGD, counting the 1/m) become one fused, vectorised loop computing
+  the same operations in the same order (the NumPy update is always the
+  fallback).
 
 Every formula still lives in one place: the activations' ``forward``/
 ``backward``, the losses' ``fused_dZ``/``dA``/``from_logits``, the
 optimizers' updates; this module only calls them with ``out=`` arrays and
 applies the linear steps of :mod:`chainrule.backprop` (Z = W A + b,
 dW = (1/m) dZ A_prevᵀ, db = (1/m) Σ dZ, dA_prev = Wᵀ dZ) into buffers.  The
-one exception is the compiled Adam loop, which restates
-:meth:`chainrule.optim.Adam._update` and is tested bit-for-bit against it.
+one exception is the compiled loops, which restate
+:meth:`chainrule.optim.SGD._update` and :meth:`chainrule.optim.Adam._update`
+and are tested bit-for-bit against them.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from chainrule import backprop
 from chainrule._typing import Array
@@ -63,6 +67,9 @@ from chainrule.optim import OPTIMIZERS, Optimizer
 
 if TYPE_CHECKING:
     from chainrule.network import Network
+
+Index = npt.NDArray[np.integer[Any]]
+"""Example indices (a shuffled mini-batch, an epoch's permutation)."""
 
 __all__ = ["ENABLED", "FastTrainer", "Workspace", "flat_parameters", "supported"]
 
@@ -94,43 +101,48 @@ def supported(activations: Sequence[Activation], loss: Loss, opt: Optimizer) -> 
 # --------------------------------------------------------------------------------------
 
 NUMBA_MIN_PARAMS = 50_000
-"""Parameter count from which an installed numba compiles Adam's update (the JIT
-costs a second or two once; below this size the NumPy update is cheap anyway)."""
+"""Parameter count from which an installed numba runs the SGD and Adam updates
+(compiled once per machine, cached; below this size the NumPy update is cheap)."""
 
 _kernels: dict[str, Any] = {}
 
 
-def _numba_adam() -> Any:
-    """Adam's update over flat vectors as one fused loop, or None without numba.
+def _numba_kernels() -> dict[str, Any]:
+    """The compiled updates over flat vectors ({} without numba), compiled once.
 
-    Bit-for-bit the operations of :meth:`chainrule.optim.Adam._update`, element
-    by element, in the same order and in the parameters' dtype (every scalar is
-    passed in that dtype; no fast-math, so no reassociation or FMA
-    contraction): ``tests/test_fastpath.py`` compares the two.
+    Bit-for-bit the operations of :meth:`chainrule.optim.SGD._update` and
+    :meth:`chainrule.optim.Adam._update`, element by element, in the same order
+    and in the parameters' dtype (every scalar is passed in that dtype; no
+    fast-math, so no reassociation or FMA contraction), with the gradient's
+    1/m multiplied in first: ``tests/test_fastpath.py`` compares them.
     """
-    if "adam" in _kernels:
-        return _kernels["adam"]
-    kernel = None
-    if os.environ.get("CHAINRULE_NUMBA", "1") != "0":
-        try:
-            import numba
-        except ImportError:
-            numba = None
-        if numba is not None:
-            # error_model="numpy": no ZeroDivisionError check, so the loop vectorises
-            @numba.njit(cache=True, nogil=True, error_model="numpy")  # type: ignore[misc]
-            def kernel(p, g, s, m, v, omb1, b2, omb2, k, eps, step):  # type: ignore[no-untyped-def]
-                for i in range(p.size):
-                    gi = g[i] * s  # the gradient's 1/m (s = 1 when already applied)
-                    mi = m[i] + (gi - m[i]) * omb1  # m ← m + (1 − β₁)(g − m)
-                    vi = v[i] * b2 + (gi * gi) * omb2  # v ← β₂ v + (1 − β₂) g²
-                    m[i] = mi
-                    v[i] = vi
-                    # θ ← θ − (α/(1 − β₁ᵗ)) m / (√v · (1/√(1 − β₂ᵗ)) + ε)
-                    p[i] = p[i] - (mi / (np.sqrt(vi) * k + eps)) * step
+    if _kernels or os.environ.get("CHAINRULE_NUMBA", "1") == "0":
+        return _kernels
+    try:
+        import numba
+    except ImportError:
+        return _kernels
+    # error_model="numpy": no ZeroDivisionError check, so the loops vectorise
+    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
-    _kernels["adam"] = kernel
-    return kernel
+    @jit
+    def sgd(p, g, s, lr):
+        for i in range(p.size):
+            p[i] = p[i] - lr * (g[i] * s)  # θ ← θ − α g,  g = (1/m)·(dZ A_prevᵀ …)
+
+    @jit
+    def adam(p, g, s, m, v, omb1, b2, omb2, k, eps, step):
+        for i in range(p.size):
+            gi = g[i] * s  # the gradient's 1/m (s = 1 when already applied)
+            mi = m[i] + (gi - m[i]) * omb1  # m ← m + (1 − β₁)(g − m)
+            vi = v[i] * b2 + (gi * gi) * omb2  # v ← β₂ v + (1 − β₂) g²
+            m[i] = mi
+            v[i] = vi
+            # θ ← θ − (α/(1 − β₁ᵗ)) m / (√v · (1/√(1 − β₂ᵗ)) + ε)
+            p[i] = p[i] - (mi / (np.sqrt(vi) * k + eps)) * step
+
+    _kernels.update(sgd=sgd, adam=adam)
+    return _kernels
 
 
 def _compiled_update(opt: Optimizer, flat: Array) -> Any:
@@ -139,14 +151,32 @@ def _compiled_update(opt: Optimizer, flat: Array) -> Any:
     ``s`` is the dtype's 1/m, multiplied into each gradient entry first (the
     same rounding as ``grad *= s`` before the update), or 1.
     """
-    from chainrule.optim import Adam
+    from chainrule.optim import SGD, Adam
 
-    if type(opt) is not Adam or flat.size < NUMBA_MIN_PARAMS:
+    if type(opt) not in (SGD, Adam) or flat.size < NUMBA_MIN_PARAMS:
         return None
-    kernel = _numba_adam()
-    if kernel is None:
+    kernels = _numba_kernels()
+    if not kernels:
         return None
     dt = flat.dtype.type
+    try:  # compile for this dtype now (cached on disk); any failure: the NumPy update
+        one = np.ones(1, flat.dtype)
+        kernels["sgd"](one.copy(), one, dt(1), dt(0))
+        kernels["adam"](one.copy(), one, dt(1), one.copy(), one.copy(), *[dt(0.5)] * 6)
+    except Exception:  # pragma: no cover - a broken numba install
+        return None
+
+    if type(opt) is SGD:
+        sgd = kernels["sgd"]
+
+        def update_sgd(params: list[Array], grads: list[Array], lr: float, s: Any) -> None:
+            opt.t += 1
+            sgd(params[0], grads[0], s, dt(lr))
+
+        return update_sgd
+
+    assert isinstance(opt, Adam)
+    adam = kernels["adam"]
     b1, b2 = dt(opt.beta1), dt(opt.beta2)
     omb1, omb2, eps = 1 - b1, 1 - b2, dt(opt.epsilon)
 
@@ -157,7 +187,7 @@ def _compiled_update(opt: Optimizer, flat: Array) -> Any:
         (p,), (g,), (m, v, _) = params, grads, opt.state[0]
         c1 = 1.0 - opt.beta1**opt.t
         c2 = 1.0 - opt.beta2**opt.t
-        kernel(p, g, s, m, v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps, dt(lr) / dt(c1))
+        adam(p, g, s, m, v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps, dt(lr) / dt(c1))
 
     return update
 
@@ -259,10 +289,11 @@ class Workspace:
             A if D is None else np.empty_like(A) for A, D in zip(self.A, self.D, strict=True)
         ]
         self.dZ = [np.empty((n, mb), dtype) for n in sizes]
-        self.X_rows = np.empty((mb, layer_dims[0]), dtype) if gather else None
-        self.Y_rows = np.empty((mb, layer_dims[-1]), dtype) if gather else None
-        self.w = np.empty(mb, dtype) if (gather and weighted) else None
-        self.labels = np.empty(mb, np.intp) if (gather and labels) else None
+        # gather buffers (None where unused)
+        self.X_rows: Any = np.empty((mb, layer_dims[0]), dtype) if gather else None
+        self.Y_rows: Any = np.empty((mb, layer_dims[-1]), dtype) if gather else None
+        self.w: Any = np.empty(mb, dtype) if (gather and weighted) else None
+        self.labels: Any = np.empty(mb, np.intp) if (gather and labels) else None
         self.argmax = np.empty(mb, np.intp)
         self.scale = np.dtype(dtype).type(backprop.batch_scale(mb))
 
@@ -270,9 +301,8 @@ class Workspace:
 class _Record:
     """An epoch's outputs, kept for computing its costs after the epoch."""
 
-    def __init__(
-        self, ZL: Array | None, AL: Array | None, argmax: Array | None, Y_rows: Array | None
-    ) -> None:
+    def __init__(self, ZL: Any, AL: Any, argmax: Any, Y_rows: Any) -> None:
+        # (n[L], m) Z[L] and A[L], (m,) argmax of A[L], (m, n[L]) targets: None where unused
         self.ZL, self.AL, self.argmax, self.Y_rows = ZL, AL, argmax, Y_rows
         self.sq = 0.0  # Σ over the epoch's batches of Σₗ ‖W[l]‖² (for the L2 term)
 
@@ -299,6 +329,8 @@ class FastTrainer:
     l2_m : float or None
         The m of the L2 term's λ/m (None: the batch's m, or Σwᵢ with weights),
         as ``backprop.backward``'s ``l2_m``.
+    l2 : float or None
+        λ, as ``backprop.backward``'s ``l2`` (None: the network's ``l2``).
     """
 
     def __init__(
@@ -310,6 +342,7 @@ class FastTrainer:
         w: Array | None,
         *,
         l2_m: float | None = None,
+        l2: float | None = None,
     ) -> None:
         self.net = net
         self.opt = opt
@@ -320,7 +353,7 @@ class FastTrainer:
         self.keep_probs = net.keep_probs
         self.canonical = backprop.is_canonical(net.loss, net.activations[-1])
         self.task = net.task
-        self.l2 = net.l2
+        self.l2 = net.l2 if l2 is None else l2
         self.l2_m = l2_m
         self.X, self.Y, self.w = X, Y, w
         self.m = X.shape[1]
@@ -328,7 +361,7 @@ class FastTrainer:
         self.X_rows = X.T if X.flags.f_contiguous else None
         self.Y_rows = Y.T if Y.flags.f_contiguous else None
         # multiclass accuracy compares argmax(A) with argmax(Y): argmax(Y) once for all
-        self.labels = Y.argmax(axis=0) if self.task == "multiclass" else None
+        self.labels: Index | None = Y.argmax(axis=0) if self.task == "multiclass" else None
         self.originals = (list(net.Ws), list(net.bs))
         self.flat, Wv, bv = flat_parameters(net.Ws, net.bs)
         net.Ws[:], net.bs[:] = Wv, bv
@@ -377,7 +410,7 @@ class FastTrainer:
 
     def step(
         self,
-        idx: Array | slice | None,
+        idx: Index | slice | None,
         lr: float,
         rng: np.random.Generator,
         *,
@@ -451,7 +484,7 @@ class FastTrainer:
 
         # -- forward: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]);  inverted dropout ---------
         A = Xb
-        for l, (W, b, g, Z, Al, D) in enumerate(zip(Ws, bs, acts, ws.Z, ws.A, ws.D)):
+        for l, (W, b, g, Z, Al, D) in enumerate(zip(Ws, bs, acts, ws.Z, ws.A, ws.D, strict=True)):
             matmul(W, A, out=Z)
             Z += b
             g.forward(Z, out=Al)
@@ -487,10 +520,7 @@ class FastTrainer:
                 rec.sq += sum(float(np.vdot(W, W)) for W in Ws)  # ‖W‖² before the update
 
         # -- backward (course convention, backprop.backward with need_dA0=False) -----------
-        if wb is None:
-            s = ws.scale
-        else:
-            s = dt(backprop.batch_scale(mb, wb))
+        s = ws.scale if wb is None else dt(backprop.batch_scale(mb, wb))
         dZ = ws.dZ[-1]
         if self.canonical:
             loss.fused_dZ(AL, Yb, out=dZ)  # dZ[L] = A[L] − Y
@@ -529,7 +559,7 @@ class FastTrainer:
         return J, n_correct, mb, m_eff
 
     def epoch(
-        self, perm: Array | None, batch_size: int, lr: float, rng: np.random.Generator
+        self, perm: Index | None, batch_size: int, lr: float, rng: np.random.Generator
     ) -> tuple[float, float, bool]:
         """One epoch of mini-batch steps, as ``fit``'s batch loop.
 
@@ -567,7 +597,7 @@ class FastTrainer:
         bs = min(batch_size, m)
         full = bs == m
 
-        def batch(start: int) -> Array | slice | None:
+        def batch(start: int) -> Index | slice | None:
             if full:
                 return None
             if perm is None:
@@ -611,7 +641,7 @@ class FastTrainer:
             return cost, math.nan, True
         if self.task == "regression":
             acc = math.nan
-        elif rec.argmax is not None:
+        elif rec.argmax is not None and self.labels is not None:
             labels = self.labels if (perm is None or full) else self.labels[perm]
             acc = np.count_nonzero(np.equal(rec.argmax, labels)) / m
         else:
@@ -637,7 +667,7 @@ class FastTrainer:
             self._rec = rec
         return rec
 
-    def _n_correct(self, AL: Array, Yb: Array, lab: Array | None, ws: Workspace) -> float:
+    def _n_correct(self, AL: Array, Yb: Array, lab: Index | None, ws: Workspace) -> float:
         """Correct predictions on the batch, as ``accuracy_from_output`` × m."""
         if lab is not None:  # multiclass: argmax(A) == argmax(Y), argmax(Y) gathered
             np.argmax(AL, axis=0, out=ws.argmax)

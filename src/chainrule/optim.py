@@ -188,17 +188,29 @@ class Adam(Optimizer):
     def _init_state(self, param: Array) -> tuple[Array, ...]:
         return (np.zeros_like(param), np.zeros_like(param), np.empty_like(param))
 
+    def _constants(self, dt: Any) -> tuple[Any, Any, Any, Any]:
+        """β₂, 1 − β₁, 1 − β₂ and ε in the parameters' dtype (cached: they cost per step)."""
+        key = (dt, self.beta1, self.beta2, self.epsilon)
+        cache: dict[Any, tuple[Any, Any, Any, Any]] = self.__dict__.setdefault("_cache", {})
+        c = cache.get(key)
+        if c is None:
+            b1, b2 = dt(self.beta1), dt(self.beta2)
+            c = (b2, 1 - b1, 1 - b2, dt(self.epsilon))
+            cache.clear()
+            cache[key] = c
+        return c
+
     def _update(self, p: Array, g: Array, s: tuple[Array, ...], lr: Any) -> None:
         m, v, tmp = s
         dt = p.dtype.type
-        b1, b2 = dt(self.beta1), dt(self.beta2)
+        b2, one_minus_b1, one_minus_b2, eps = self._constants(dt)
         # m ← β₁ m + (1 − β₁) g  written as m += (1 − β₁)(g − m)
         np.subtract(g, m, out=tmp)
-        tmp *= 1 - b1
+        tmp *= one_minus_b1
         m += tmp
         # v ← β₂ v + (1 − β₂) g²
         np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
+        tmp *= one_minus_b2
         v *= b2
         v += tmp
         # θ ← θ − α m̂ / (√v̂ + ε),  m̂ = m/(1 − β₁ᵗ),  v̂ = v/(1 − β₂ᵗ)
@@ -206,7 +218,7 @@ class Adam(Optimizer):
         c2 = 1.0 - self.beta2**self.t
         np.sqrt(v, out=tmp)
         tmp *= dt(1.0 / math.sqrt(c2))  # √v̂
-        tmp += dt(self.epsilon)
+        tmp += eps
         np.divide(m, tmp, out=tmp)
         tmp *= lr / dt(c1)
         p -= tmp
