@@ -371,7 +371,8 @@ def fit(
             f"{restored}"
         )
     elif not hist.message:
-        hist.message = f"finished {len(hist.epoch)} epochs{restored}"
+        n = len(hist.epoch)
+        hist.message = f"finished {n} epoch{'' if n == 1 else 's'}{restored}"
     elif restored:
         hist.message += restored
     return hist
