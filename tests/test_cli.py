@@ -1023,4 +1023,5 @@ def test_an_unknown_top_level_command_is_one_line(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "invalid choice: 'bogus'" in err and "Traceback" not in err
+    assert "invalid choice: 'bogus'" in err
+    assert "Traceback" not in err
