@@ -112,6 +112,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import backprop
+from chainrule._threads import blas_threads as limit_blas_threads
 from chainrule._typing import Array
 from chainrule._validation import (
     check_choice,
@@ -440,11 +441,7 @@ def _blas_limit(blas_threads: int | str | None, mini_batch_size: int) -> Any:
         threads = 1
     else:
         threads = check_positive_int(blas_threads, "blas_threads")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return nullcontext()
-    return threadpool_limits(limits=threads, user_api="blas")
+    return limit_blas_threads(threads)
 
 
 def _progress_bar(show: bool, total: int) -> Any:

@@ -24,13 +24,13 @@ The course's numbers: two-layer, cost 0.693049735659989 at iteration 0, train
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from chainrule._threads import blas_threads
 from chainrule.cli import UsageError
 from chainrule.cli._common import one_line_errors
 
@@ -103,15 +103,6 @@ def register(subparsers: Any) -> None:
     one_line_errors(p)
 
 
-def _blas_threads(n: int) -> Any:
-    """Limit the BLAS thread pool to ``n`` threads inside the block (0: leave it alone)."""
-    if n == 0:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
-
-    return threadpool_limits(limits=n, user_api="blas")
-
-
 def run(args: argparse.Namespace) -> int:
     """Train the chosen model(s); returns the exit code."""
     import numpy as np
@@ -154,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
         )
         sys.stdout.flush()
         start = time.perf_counter()
-        with _blas_threads(args.threads):
+        with blas_threads(args.threads):
             parameters, costs = train(
                 train_x,
                 train_y,

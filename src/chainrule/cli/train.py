@@ -50,7 +50,6 @@ with one line on stderr.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import json
@@ -59,7 +58,6 @@ import shlex
 import sys
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chainrule._threads import blas_threads
 from chainrule.cli import UsageError
 from chainrule.cli._common import one_line_errors
 
@@ -786,27 +785,6 @@ def _metrics(
 # ---------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _blas_threads(n: int) -> Iterator[None]:
-    """Limit the BLAS thread pool to ``n`` threads inside the block (0: leave it alone).
-
-    Small matrix products (a mini-batch of 32 columns) finish faster on one
-    thread than the time a BLAS thread pool takes to wake up and synchronise,
-    and on a busy machine spinning threads can slow training tenfold.
-    threadpoolctl comes with scikit-learn.
-    """
-    if n == 0:
-        yield
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn depends on it
-        yield
-        return
-    with threadpool_limits(limits=n, user_api="blas"):
-        yield
-
-
 def _describe_net(net: Network) -> str:
     acts = " → ".join(a.name for a in net.activations)
     return f"{net.layer_dims}: {acts}"
@@ -1024,7 +1002,7 @@ def run_train(args: argparse.Namespace) -> int:
     if threads is None:
         threads = 1 if args.batch_size is not None and args.batch_size <= 256 else 0
     t0 = time.perf_counter()
-    with _blas_threads(threads), warnings.catch_warnings(record=True) as caught:
+    with blas_threads(threads), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             history = net.fit(
