@@ -19,7 +19,7 @@ from numpy.testing import assert_array_equal
 
 import chainrule
 from chainrule import _fast, backprop
-from chainrule.activations import ReLU
+from chainrule.activations import ReLU, Sigmoid, Softmax
 from chainrule.losses import cost as mean_cost
 from chainrule.network import accuracy_from_output
 from chainrule.optim import OPTIMIZERS, SGD, get_optimizer
@@ -327,6 +327,73 @@ def test_compiled_update_bitwise_equal(dtype, optimizer, l2, weights, monkeypatc
     assert ft._update is not None
     assert_same_params(*nets)
     assert c_fast == c_ref
+
+
+def _numba_or_skip():
+    pytest.importorskip("numba", reason="numba (the optional compiled helper) is not installed")
+    if os.environ.get("CHAINRULE_NUMBA") == "0":
+        pytest.skip("CHAINRULE_NUMBA=0 turns the compiled kernels off")
+
+
+# every kind of float the activations can meet: signed zeros, subnormals, huge, inf, NaN
+_SPECIAL = [0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 0.5, -0.5, 3.0, -3.0, 1e308, -1e308]
+_SPECIAL += [np.inf, -np.inf, np.nan]
+
+
+def _special(dtype):
+    """_SPECIAL in ``dtype`` (float32 turns ±1e308 into ±inf and 5e-324 into ±0)."""
+    with np.errstate(over="ignore"):
+        return np.array(_SPECIAL, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_compiled_bias_relu_equals_numpy(dtype):
+    """Z + b then max(Z, 0) in one compiled pass: NumPy's values (NaN, ±inf, −0 included)."""
+    _numba_or_skip()
+    kernel, _ = _fast._compiled_relu([ReLU()], dtype)
+    vals = _special(dtype)
+    b, Z0 = (a.astype(dtype) for a in np.meshgrid(vals, vals, indexing="ij"))
+    b = np.ascontiguousarray(b[:, :1])  # (n, 1): row i adds vals[i] to every z
+    with np.errstate(all="ignore"):
+        Zn = Z0 + b
+        An = np.maximum(Zn, 0)
+        Zk, Ak = Z0.copy(), np.empty_like(Z0)
+        kernel(Zk, b, Ak, np.dtype(dtype).type(0))
+    assert_array_equal(Zk, Zn)
+    assert_array_equal(Ak, An)  # NaN where NumPy has NaN, 0 for every negative
+    assert not np.signbit(Ak[np.isfinite(Ak) & (Zn < 0)]).any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_compiled_relu_backward_equals_numpy(dtype):
+    """dA ⊙ relu′(Z) in place, compiled: bit for bit NumPy's product (inf·0 = NaN, −x·0 = −0)."""
+    _numba_or_skip()
+    _, kernel = _fast._compiled_relu([ReLU()], dtype)
+    vals = _special(dtype)
+    dA, Z = (a.astype(dtype) for a in np.meshgrid(vals, vals, indexing="ij"))
+    with np.errstate(all="ignore"):
+        expected = ReLU().backward(dA, Z, np.maximum(Z, 0))
+        dZ = dA.copy()
+        kernel(dZ, Z, np.dtype(dtype).type(0), np.dtype(dtype).type(1))
+    assert_array_equal(dZ, expected)
+    same_sign = np.signbit(dZ) == np.signbit(expected)
+    assert same_sign[~np.isnan(expected)].all()
+
+
+def test_no_relu_layer_no_relu_kernels():
+    assert _fast._compiled_relu([Sigmoid(), Softmax()], "float64") is None
+
+
+def test_all_finite_answers_like_isfinite():
+    """One sum per array decides, except where finite entries overflow the sum."""
+    from chainrule.training import _all_finite
+
+    big = np.array([1e308, 1e308, -1.0])  # finite entries whose sum overflows to inf
+    assert _all_finite([np.ones(3), big])
+    assert not _all_finite([np.ones(3), np.array([1.0, np.nan])])
+    assert not _all_finite([np.array([np.inf, -np.inf])])  # sums to NaN
+    assert not _all_finite([np.array([1.0, np.inf]), np.ones(2)])
+    assert _all_finite([np.zeros((2, 2), np.float32)])
 
 
 def reference_epochs(net, X, Y, w, perms, bs, lr, opt, rng):

@@ -23,20 +23,24 @@ saves is everything around the math:
   per array (elementwise operations give the same numbers either way);
 * **cheap mini-batch gathering**: the examples of X (one per column, stored
   column-major, i.e. as the rows of a C-ordered (m, n[0]) array) are gathered
-  with ``np.take(..., out=)`` into a reused buffer whose transpose is the
-  (n[0], mb) batch -- the very layout the reference path gets from
-  ``X[:, idx]``;
+  with ``ndarray.take(..., out=, mode="clip")`` into a reused buffer whose
+  transpose is the (n[0], mb) batch -- the very layout the reference path
+  gets from ``X[:, idx]``.  (The indices are a permutation of range(m), so
+  "clip" never clips; it spares NumPy the extra buffer it copies through
+  when ``out=`` is given with the default mode="raise");
 * **the epoch's costs in one pass** (:meth:`FastTrainer.epoch`, without example
   weights): each batch's Z[L] (or A[L]) is copied into an (n[L], m) record and
   the batch costs ``fit`` reports are computed after the epoch by one call of
   the loss, instead of a dozen small NumPy calls per batch;
-* **optionally, compiled SGD and Adam updates**: with `numba
-  <https://numba.pydata.org>`_ installed (``pip install numba``; set
-  ``CHAINRULE_NUMBA=0`` to refuse it) and at least :data:`NUMBA_MIN_PARAMS`
-  parameters, the update's passes over the parameters (thirteen for Adam,
-  three for SGD, counting the 1/m) become one fused, vectorised loop computing
-  the same operations in the same order (the NumPy update is always the
-  fallback).
+* **optionally, compiled kernels**: with `numba <https://numba.pydata.org>`_
+  installed (the ``fast`` extra; set ``CHAINRULE_NUMBA=0`` to refuse it),
+  the SGD and Adam updates' passes over the parameters (thirteen for Adam,
+  three for SGD, counting the 1/m) become one fused, vectorised loop, and a
+  relu layer's Z += b, A = max(Z, 0) and its dZ = dA ⊙ [Z > 0] one pass each,
+  computing the same operations in the same order (the NumPy calls are
+  always the fallback).  The kernels are compiled once per machine and
+  cached on disk; fused, they save 3-5× on these passes and most of the
+  per-step call overhead that dominates small networks.
 
 Every formula still lives in one place: the activations' ``forward``/
 ``backward``, the losses' ``fused_dZ``/``dA``/``from_logits``, the
@@ -44,8 +48,9 @@ optimizers' updates; this module only calls them with ``out=`` arrays and
 applies the linear steps of :mod:`chainrule.backprop` (Z = W A + b,
 dW = (1/m) dZ A_prevᵀ, db = (1/m) Σ dZ, dA_prev = Wᵀ dZ) into buffers.  The
 one exception is the compiled loops, which restate
-:meth:`chainrule.optim.SGD._update` and :meth:`chainrule.optim.Adam._update`
-and are tested bit-for-bit against them.
+:meth:`chainrule.optim.SGD._update`, :meth:`chainrule.optim.Adam._update`
+and :class:`chainrule.activations.ReLU`'s ``forward``/``backward`` and are
+tested bit-for-bit against them (NaN, ±inf and signed zeros included).
 """
 
 from __future__ import annotations
@@ -100,9 +105,10 @@ def supported(activations: Sequence[Activation], loss: Loss, opt: Optimizer) -> 
 # Optional compiled optimizer update (numba), used for large parameter vectors
 # --------------------------------------------------------------------------------------
 
-NUMBA_MIN_PARAMS = 50_000
+NUMBA_MIN_PARAMS = 0
 """Parameter count from which an installed numba runs the SGD and Adam updates
-(compiled once per machine, cached; below this size the NumPy update is cheap)."""
+(0: every size -- even for a few thousand parameters one compiled call beats
+thirteen NumPy calls; the kernels are compiled once per machine and cached)."""
 
 _kernels: dict[str, Any] = {}
 
@@ -141,7 +147,28 @@ def _numba_kernels() -> dict[str, Any]:
             # θ ← θ − (α/(1 − β₁ᵗ)) m / (√v · (1/√(1 − β₂ᵗ)) + ε)
             p[i] = p[i] - (mi / (np.sqrt(vi) * k + eps)) * step
 
-    _kernels.update(sgd=sgd, adam=adam)
+    @jit
+    def bias_relu(Z, b, A, zero):
+        # Z ← Z + b;  A = relu(Z) = max(Z, 0)  (NaN propagates, as np.maximum;
+        # ``zero`` is 0 in the arrays' dtype, so float32 stays float32)
+        n, m = Z.shape
+        for i in range(n):
+            bi = b[i, 0]
+            for j in range(m):
+                z = Z[i, j] + bi
+                Z[i, j] = z
+                A[i, j] = z if not z < zero else zero  # ≡ np.maximum(z, 0), z = −0 included
+
+    @jit
+    def relu_backward(dZ, Z, zero, one):
+        # dZ[l] = dA[l] ⊙ relu′(Z[l]), in place, relu′(z) = 1 if z > 0 else 0
+        # (the product with 0 is formed, as NumPy does: inf · 0 = NaN, −x · 0 = −0)
+        n, m = Z.shape
+        for i in range(n):
+            for j in range(m):
+                dZ[i, j] = dZ[i, j] * (one if Z[i, j] > zero else zero)
+
+    _kernels.update(sgd=sgd, adam=adam, bias_relu=bias_relu, relu_backward=relu_backward)
     return _kernels
 
 
@@ -190,6 +217,29 @@ def _compiled_update(opt: Optimizer, flat: Array) -> Any:
         adam(p, g, s, m, v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps, dt(lr) / dt(c1))
 
     return update
+
+
+def _compiled_relu(acts: Sequence[Activation], dtype: Any) -> Any:
+    """The compiled (bias + relu, relu backward) pair for ``dtype``, or None.
+
+    None without numba, without a :class:`~chainrule.activations.ReLU` layer,
+    or if compiling fails (the NumPy calls are then used).
+    """
+    from chainrule.activations import ReLU
+
+    if not any(type(g) is ReLU for g in acts):
+        return None
+    kernels = _numba_kernels()
+    if not kernels:
+        return None
+    dt = np.dtype(dtype).type
+    try:  # compile for this dtype now (cached on disk)
+        Z, b = np.zeros((1, 1), dtype), np.zeros((1, 1), dtype)
+        kernels["bias_relu"](Z, b, Z.copy(), dt(0))
+        kernels["relu_backward"](Z.copy(), Z, dt(0), dt(1))
+    except Exception:  # pragma: no cover - a broken numba install
+        return None
+    return kernels["bias_relu"], kernels["relu_backward"]
 
 
 def flat_parameters(Ws: list[Array], bs: list[Array]) -> tuple[Array, list[Array], list[Array]]:
@@ -376,6 +426,19 @@ class FastTrainer:
             self.grads = [d for pair in zip(self.dWs, self.dbs, strict=True) for d in pair]
         self.opt.init(self.params)
         self._update = _compiled_update(opt, self.flat) if len(self.params) == 1 else None
+        # compiled bias + relu / relu backward (one pass each instead of two), where numba is
+        from chainrule.activations import ReLU
+
+        relu = _compiled_relu(self.acts, self.dtype)
+        self._bias_relu: Any = None
+        self._relu_backward: Any = None
+        if relu is not None:
+            self._bias_relu, self._relu_backward = relu
+        self._is_relu = [relu is not None and type(g) is ReLU for g in self.acts]
+        self._zero = self.dtype.type(0)
+        from chainrule.network import accuracy_from_output  # (network imports training)
+
+        self._accuracy = accuracy_from_output
         self._one = self.dtype.type(1)
         self._tmp = [np.empty_like(W) for W in Wv] if self.l2 else []
         self._ws: dict[int, Workspace] = {}
@@ -465,15 +528,19 @@ class FastTrainer:
         else:
             ws = self.workspace(len(idx))
             if self.X_rows is not None:
-                Xb = np.take(self.X_rows, idx, axis=0, out=ws.X_rows).T
+                Xb = self.X_rows.take(idx, 0, ws.X_rows, "clip").T
             else:
                 Xb = X[:, idx]
             if self.Y_rows is not None:
-                Yb = np.take(self.Y_rows, idx, axis=0, out=ws.Y_rows).T
+                Yb = self.Y_rows.take(idx, 0, ws.Y_rows, "clip").T
             else:
                 Yb = Y[:, idx]
-            wb = None if w is None else np.take(w, idx, out=ws.w)
-            lab = None if (labels is None or not monitor) else np.take(labels, idx, out=ws.labels)
+            wb = None if w is None else w.take(idx, None, ws.w, "clip")
+            lab = (
+                None
+                if (labels is None or not monitor)
+                else labels.take(idx, None, ws.labels, "clip")
+            )
         mb = ws.m
         m_eff = mb if wb is None else float(wb.sum())
         if m_eff <= 0:
@@ -484,10 +551,14 @@ class FastTrainer:
 
         # -- forward: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]);  inverted dropout ---------
         A = Xb
+        is_relu, zero, one = self._is_relu, self._zero, self._one
         for l, (W, b, g, Z, Al, D) in enumerate(zip(Ws, bs, acts, ws.Z, ws.A, ws.D, strict=True)):
             matmul(W, A, out=Z)
-            Z += b
-            g.forward(Z, out=Al)
+            if is_relu[l]:
+                self._bias_relu(Z, b, Al, zero)  # Z += b; A = max(Z, 0), compiled, one pass
+            else:
+                Z += b
+                g.forward(Z, out=Al)
             if D is not None:
                 kp = self.keep_probs[l]
                 # D = (u < keep_prob) / keep_prob;  A_out = A ⊙ D
@@ -515,9 +586,11 @@ class FastTrainer:
             if rec.AL is not None:
                 rec.AL[:, record] = AL
             if rec.argmax is not None:
-                np.argmax(AL, axis=0, out=rec.argmax[record])
+                AL.argmax(axis=0, out=rec.argmax[record])
             if self.l2:
-                rec.sq += sum(float(np.vdot(W, W)) for W in Ws)  # ‖W‖² before the update
+                # (m_b / m_L2) ‖W‖² before the update, m_L2 = l2_m or m_b (see epoch())
+                sq = sum(float(np.vdot(W, W)) for W in Ws)
+                rec.sq += sq if self.l2_m is None else sq * (mb / self.l2_m)
 
         # -- backward (course convention, backprop.backward with need_dA0=False) -----------
         s = ws.scale if wb is None else dt(backprop.batch_scale(mb, wb))
@@ -538,7 +611,10 @@ class FastTrainer:
                 D = ws.D[l]
                 if D is not None:
                     dZ *= D
-                acts[l].backward(dZ, ws.Z[l], ws.A[l], out=dZ)  # dZ[l] = dA[l] ⊙ g′(Z[l])
+                if is_relu[l]:
+                    self._relu_backward(dZ, ws.Z[l], zero, one)  # the same, compiled
+                else:
+                    acts[l].backward(dZ, ws.Z[l], ws.A[l], out=dZ)  # dZ[l] = dA[l] ⊙ g′(Z[l])
             A_prev = Xb if l == 0 else ws.A_out[l - 1]
             matmul(dZ, A_prev.T, out=self.dWs[l])  # dW[l] = (1/m) dZ[l] A[l-1]ᵀ
             add_reduce(dZ, axis=1, keepdims=True, out=self.dbs[l])  # db[l] = (1/m) Σ dZ[l]
@@ -627,13 +703,14 @@ class FastTrainer:
         Y = self.Y
         if perm is not None and not full:
             Y = (
-                np.take(self.Y_rows, perm, axis=0, out=rec.Y_rows).T
+                np.take(self.Y_rows, perm, axis=0, out=rec.Y_rows, mode="clip").T
                 if self.Y_rows is not None
                 else Y[:, perm]
             )
         loss = self.loss
         Lall = loss.from_logits(rec.ZL, Y) if self.canonical else loss.per_example(rec.AL, Y)
-        # Σ_b J_b m_b / m = (Σᵢ Lᵢ)/m + (λ/2m) Σ_b ‖W_b‖²   (J_b = mean_b L + (λ/2m_b)‖W_b‖²)
+        # Σ_b J_b m_b / m = (Σᵢ Lᵢ)/m + (λ/2m) Σ_b (m_b/m_L2) ‖W_b‖²
+        # (J_b = mean_b L + (λ/2m_L2)‖W_b‖², m_L2 = l2_m, or m_b by default)
         cost = float(np.add.reduce(Lall, axis=None, dtype=np.float64)) / m
         if self.l2:
             cost += self.l2 / (2.0 * m) * rec.sq
@@ -645,9 +722,7 @@ class FastTrainer:
             labels = self.labels if (perm is None or full) else self.labels[perm]
             acc = np.count_nonzero(np.equal(rec.argmax, labels)) / m
         else:
-            from chainrule.network import accuracy_from_output
-
-            acc = accuracy_from_output(rec.AL, Y, self.task)
+            acc = self._accuracy(rec.AL, Y, self.task)
         return cost, acc, False
 
     def _record(self) -> _Record:
@@ -670,10 +745,8 @@ class FastTrainer:
     def _n_correct(self, AL: Array, Yb: Array, lab: Index | None, ws: Workspace) -> float:
         """Correct predictions on the batch, as ``accuracy_from_output`` × m."""
         if lab is not None:  # multiclass: argmax(A) == argmax(Y), argmax(Y) gathered
-            np.argmax(AL, axis=0, out=ws.argmax)
+            AL.argmax(axis=0, out=ws.argmax)
             return float(np.count_nonzero(np.equal(ws.argmax, lab)))
         if self.task == "regression":
             return math.nan
-        from chainrule.network import accuracy_from_output
-
-        return accuracy_from_output(AL, Yb, self.task) * AL.shape[1]
+        return self._accuracy(AL, Yb, self.task) * AL.shape[1]

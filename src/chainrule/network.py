@@ -523,6 +523,7 @@ class Network:
         min_delta: float = 0.0,
         restore_best: bool = True,
         sample_weight: Any = None,
+        l2_m: float | None = None,
         seed: int | np.random.Generator | None = None,
         progress: bool | None = None,
         callback: Callable[[int, dict[str, float]], bool | None] | None = None,
@@ -566,6 +567,11 @@ class Network:
             With early stopping, end with the best epoch's parameters.
         sample_weight : array_like of shape (m,), optional
             Non-negative example weights.
+        l2_m : float, optional
+            The m of the L2 term's λ/m: None uses each mini-batch's own size m_b
+            (the course's λ/m_b); a positive n uses λ/n for every batch, in dW[l] +=
+            (λ/n) W[l] and in the recorded cost's (λ/2n) Σ‖W[l]‖².  With n the number
+            of training examples this is Nielsen's ``network2.py`` (λ/n weight decay).
         seed : int or Generator, optional
             Shuffling, dropout and the validation split (default: the network's own
             Generator).
@@ -599,6 +605,7 @@ class Network:
             min_delta=min_delta,
             restore_best=restore_best,
             sample_weight=sample_weight,
+            l2_m=l2_m,
             seed=seed,
             progress=progress,
             callback=callback,

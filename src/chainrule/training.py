@@ -25,6 +25,23 @@ computes the batch costs of an epoch in one pass after the epoch, so
 * ``val_cost``/``val_accuracy``: J and accuracy on the validation data after
   the epoch (dropout off, L2 term included in the cost).
 * ``learning_rate``: the rate used during the epoch.
+
+The m of the L2 term
+--------------------
+By default each mini-batch b (of m_b examples) is regularised by its own
+cost's (λ/2m_b) Σₗ ‖W[l]‖², the course's convention.  ``fit(..., l2_m=n)``
+uses λ/n for every batch instead, in the gradient and in the recorded cost,
+as Nielsen's ``network2.py`` does with n the training-set size (see
+:func:`fit` and :mod:`chainrule.nielsen`).
+
+The progress bar
+----------------
+On a terminal, ``fit`` shows a tqdm bar over the epochs whose postfix holds
+the last epoch's numbers under short keys (:func:`format_postfix`):
+``J`` (training cost), ``acc``, ``val_J``, ``val_acc``, to 4 significant
+digits.  When the terminal is too narrow for all of them next to a bar of
+at least ten columns, the least important are left out (training accuracy
+first, then validation accuracy, then the training cost).
 """
 
 from __future__ import annotations
@@ -32,7 +49,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +60,7 @@ from chainrule._typing import Array
 from chainrule._validation import (
     check_fraction,
     check_nonneg_float,
+    check_positive_float,
     check_positive_int,
 )
 from chainrule.initializers import resolve_rng
@@ -53,16 +71,23 @@ from chainrule.optim import Optimizer, Schedule, get_optimizer
 if TYPE_CHECKING:
     from chainrule.network import Network
 
-__all__ = ["DivergenceWarning", "History", "fit"]
+__all__ = ["DivergenceWarning", "History", "fit", "format_postfix"]
 
 
 class DivergenceWarning(RuntimeWarning):
     """Training met a non-finite cost and stopped (the last finite parameters are kept)."""
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """Per-epoch learning curves and how training ended.
+
+    ``repr(history)`` is one short line with the number of epochs, the last
+    epoch's values, the best epoch and why training stopped early, e.g.
+    ``History(epochs=50, train_cost=0.02131, train_accuracy=0.991,
+    val_cost=0.04812, val_accuracy=0.982, best_epoch=38,
+    stopped='early_stopping')``; the full curves are the attributes below
+    (and :meth:`to_dict`).
 
     Attributes
     ----------
@@ -110,6 +135,116 @@ class History:
         """Whether validation curves were recorded."""
         return bool(self.val_cost)
 
+    @property
+    def stop_reason(self) -> str | None:
+        """Why training ended, as one word.
+
+        ``"diverged"`` (a non-finite cost or parameter), ``"early_stopping"``
+        (patience ran out), ``"callback"`` (the callback returned True),
+        ``"completed"`` (every epoch ran), or None for a History that no
+        training has filled.
+        """
+        if self.diverged:
+            return "diverged"
+        if self.stopped_early:
+            return "early_stopping"
+        if self.message.startswith(_CALLBACK_STOP):
+            return "callback"
+        if self.epoch or self.message:
+            return "completed"
+        return None
+
+    def __repr__(self) -> str:
+        parts = [f"epochs={len(self.epoch)}"]
+        for name in ("train_cost", "train_accuracy", "val_cost", "val_accuracy"):
+            values: list[float] = getattr(self, name)
+            if values and not math.isnan(values[-1]):  # NaN: accuracy of a regression
+                parts.append(f"{name}={values[-1]:.4g}")
+        if self.best_epoch is not None:
+            parts.append(f"best_epoch={self.best_epoch}")
+        reason = self.stop_reason
+        if reason not in (None, "completed"):
+            parts.append(f"stopped={reason!r}")
+        return f"History({', '.join(parts)})"
+
+
+_CALLBACK_STOP = "stopped by callback"
+
+# The progress bar: percentage, bar, epochs done/total, elapsed<remaining, postfix.
+# (tqdm's default also shows a description and the rate, which leave no room for the
+# numbers on an 80-column terminal; the remaining time says what the rate would.)
+_BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+_MIN_BAR = 10  # columns the bar keeps before numbers are left out of the postfix
+
+# logs key -> (postfix key, importance: the lowest is left out first when space is short)
+_POSTFIX_KEYS: dict[str, tuple[str, int]] = {
+    "cost": ("J", 2),
+    "accuracy": ("acc", 0),
+    "val_cost": ("val_J", 3),
+    "val_accuracy": ("val_acc", 1),
+}
+
+
+def format_postfix(logs: Mapping[str, float], width: int | None = None) -> str:
+    """The progress bar's postfix for one epoch's ``logs``: ``"J=0.2134 acc=0.991 ..."``.
+
+    Parameters
+    ----------
+    logs : mapping of str to float
+        The values ``fit`` hands to its callback: ``cost``, ``accuracy`` and,
+        with validation data, ``val_cost``, ``val_accuracy``.  They are shown
+        as ``J``, ``acc``, ``val_J``, ``val_acc`` (other keys under their own
+        names), in the order of ``logs``, to 4 significant digits; NaN values (the
+        accuracy of a regression) are left out.
+    width : int, optional
+        The most characters the postfix may take.  When all the values do not
+        fit, the least important are left out: other keys first, then the
+        training accuracy, the validation accuracy and the training cost; the
+        most important one (``val_J``, else ``J``) is always kept, even if it
+        alone is wider.  None: no limit.
+
+    Returns
+    -------
+    str
+        ``"key=value"`` items separated by single spaces (empty for no values).
+
+    Examples
+    --------
+    >>> format_postfix({"cost": 0.213456, "accuracy": 0.9125})
+    'J=0.2135 acc=0.9125'
+    >>> logs = {"cost": 0.2, "accuracy": 0.9, "val_cost": 0.31, "val_accuracy": 0.875}
+    >>> format_postfix(logs, width=30)
+    'J=0.2 val_J=0.31 val_acc=0.875'
+    """
+    items: list[tuple[int, int, str]] = []  # (importance, position, "key=value")
+    for pos, (key, value) in enumerate(logs.items()):
+        v = float(value)
+        if math.isnan(v):
+            continue
+        short, importance = _POSTFIX_KEYS.get(key, (key, -1))
+        items.append((importance, pos, f"{short}={v:.4g}"))
+    while width is not None and len(items) > 1 and len(" ".join(t for *_, t in items)) > width:
+        items.remove(min(items, key=lambda t: (t[0], -t[1])))  # least important, latest
+    return " ".join(t for *_, t in items)
+
+
+def _postfix_width(bar: Any) -> int | None:
+    """Columns left for the postfix when the bar keeps ``_MIN_BAR`` columns (None: no limit).
+
+    The terminal's width (tqdm re-reads it with ``dynamic_ncols``) less the
+    rest of the line, as tqdm itself would format it without a bar.
+    """
+    try:
+        fd = dict(bar.format_dict)
+        ncols = fd.get("ncols")
+        if not ncols:  # a notebook widget, or a stream of unknown width
+            return None
+        fd.update(ncols=None, postfix=None, bar_format=_BAR_FORMAT.replace("{bar}", ""))
+        rest = len(bar.format_meter(**fd))
+    except (AttributeError, KeyError, TypeError, ValueError):  # another tqdm flavour
+        return None
+    return max(0, int(ncols) - rest - len(", ") - _MIN_BAR)
+
 
 def _split_validation(
     X: Array, Y: Array, w: Array | None, fraction: float, rng: np.random.Generator
@@ -136,6 +271,21 @@ def _split_validation(
     return X[:, tr], Y[:, tr], w_tr, X[:, val], Y[:, val]
 
 
+def _all_finite(arrays: list[Array]) -> bool:
+    """Whether every entry of every array is finite.
+
+    A sum is finite when every term is (an inf or NaN term makes it inf or
+    NaN), so one reduction answers for most arrays; only a non-finite sum,
+    which finite entries can also give by overflowing, is checked entry by
+    entry.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf + (−inf) is NaN: no warning
+        for p in arrays:
+            if not math.isfinite(np.add.reduce(p, axis=None)) and not np.isfinite(p).all():
+                return False
+    return True
+
+
 def fit(
     net: Network,
     X: Any,
@@ -156,6 +306,7 @@ def fit(
     min_delta: float = 0.0,
     restore_best: bool = True,
     sample_weight: Any = None,
+    l2_m: float | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool | None = None,
     callback: Callable[[int, dict[str, float]], bool | None] | None = None,
@@ -197,6 +348,29 @@ def fit(
     sample_weight : array_like of shape (m,), optional
         Non-negative example weights: J = Σ wᵢ Lᵢ / Σ wᵢ (+ (λ/2Σwᵢ) Σ‖W‖²).
         With ``validation_fraction`` the held-out examples' weights are dropped.
+    l2_m : float, optional
+        The m of the L2 term's λ/m (λ is ``net.l2``; nothing changes when it
+        is 0).  None (the default) regularises each mini-batch b of m_b
+        examples by its own cost's term, the course's convention:
+
+            J_b = (1/m_b) Σ_{i∈b} Lᵢ + (λ/2m_b) Σₗ ‖W[l]‖²,   dW[l] += (λ/m_b) W[l]
+
+        (m_b becomes Σ_{i∈b} wᵢ with example weights).  A positive number n
+        puts λ/n in its place for every batch, in the gradient and in the
+        recorded ``train_cost``:
+
+            J_b = (1/m_b) Σ_{i∈b} Lᵢ + (λ/2n) Σₗ ‖W[l]‖²,      dW[l] += (λ/n) W[l]
+
+        (with example weights too: an explicit ``l2_m`` replaces Σwᵢ in the
+        L2 term).  With n the number of training examples,
+        ``l2_m=X.shape[1]``, every mini-batch gradient is an unbiased estimate
+        of the gradient of the whole-set cost
+        J = (1/n) Σᵢ Lᵢ + (λ/2n) Σₗ ‖W[l]‖², and plain SGD is the update of
+        Nielsen's ``network2.py`` (*Neural Networks and Deep Learning*,
+        chapter 3), W ← (1 − αλ/n) W − (α/m_b) Σ_{i∈b} ∂Lᵢ/∂W; see
+        :mod:`chainrule.nielsen`.  The same λ then regularises n/m_b times
+        less per step than with the default.  ``val_cost`` stays
+        :meth:`Network.cost` of the validation data (its own size in λ/2m).
     seed : int or Generator, optional
         Shuffling, dropout and the validation split; defaults to the
         network's own Generator (so ``Network(seed=s)`` trains reproducibly).
@@ -217,6 +391,7 @@ def fit(
     validation_fraction = check_fraction(validation_fraction, "validation_fraction")
     patience = check_positive_int(patience, "patience")
     min_delta = check_nonneg_float(min_delta, "min_delta")
+    l2_m = None if l2_m is None else check_positive_float(l2_m, "l2_m")
     rng = net._rng if seed is None else resolve_rng(seed)
 
     Xc = net.check_X(X)
@@ -246,13 +421,16 @@ def fit(
     # The fast path (chainrule._fast) runs the same arithmetic on preallocated buffers and
     # one flat parameter vector; it is bit-for-bit the reference loop of _run_epoch.
     fast = (
-        _fast.FastTrainer(net, opt, Xc, Yc, w)
+        _fast.FastTrainer(net, opt, Xc, Yc, w, l2_m=l2_m)
         if _fast.supported(net.activations, net.loss, opt)
         else None
     )
     params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
     if fast is None:
         opt.init(params)
+    # what the divergence check and its snapshot look at: the one flat vector on the
+    # fast path (net.Ws, net.bs are its views), else every W[l], b[l]
+    watched = [fast.flat] if fast is not None else params
     hist = History()
     net.history = hist
     task = net.task
@@ -263,14 +441,16 @@ def fit(
     best = math.inf
     best_params: list[Array] | None = None
     since_best = 0
-    last_finite = [p.copy() for p in params]
+    last_finite = [p.copy() for p in watched]
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = None
     if show:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=epochs, unit="epoch", desc="training", leave=True, dynamic_ncols=True)
+        bar = tqdm(
+            total=epochs, unit="epoch", leave=True, dynamic_ncols=True, bar_format=_BAR_FORMAT
+        )
 
     try:
         for epoch in range(epochs):
@@ -286,12 +466,12 @@ def fit(
                 else:
                     stats = _run_epoch(
                         net, Xc, Yc, w, perm, bs, lr, opt, params,
-                        keep_probs if use_dropout else None, rng, canonical, task,
+                        keep_probs if use_dropout else None, rng, canonical, task, l2_m,
                     )  # fmt: skip
-                finite = stats is not None and all(np.isfinite(p).all() for p in params)
+                finite = stats is not None and _all_finite(watched)
             if stats is None or not finite:
-                for p, q in zip(params, last_finite, strict=True):
-                    p[...] = q
+                for p, q in zip(watched, last_finite, strict=True):
+                    np.copyto(p, q)
                 hist.diverged = True
                 kept = (
                     "the initial parameters"
@@ -304,8 +484,8 @@ def fit(
                 )
                 warnings.warn(hist.message, DivergenceWarning, stacklevel=2)
                 break
-            for p, q in zip(params, last_finite, strict=True):
-                q[...] = p
+            for p, q in zip(watched, last_finite, strict=True):
+                np.copyto(q, p)
 
             train_cost, train_accuracy = stats
             hist.epoch.append(epoch + 1)
@@ -321,10 +501,7 @@ def fit(
                 hist.val_accuracy.append(va)
                 logs.update(val_cost=vc, val_accuracy=va)
             if bar is not None:
-                bar.set_postfix(
-                    {k: f"{v:.4f}" for k, v in logs.items() if not math.isnan(v)},
-                    refresh=False,
-                )
+                bar.set_postfix_str(format_postfix(logs, _postfix_width(bar)), refresh=False)
                 bar.update(1)
 
             if early_stopping:
@@ -337,7 +514,7 @@ def fit(
                 else:
                     since_best += 1
             if callback is not None and callback(epoch + 1, logs):
-                hist.message = f"stopped by callback after epoch {epoch + 1}"
+                hist.message = f"{_CALLBACK_STOP} after epoch {epoch + 1}"
                 break
             if early_stopping and since_best >= patience:
                 hist.stopped_early = True
@@ -392,6 +569,7 @@ def _run_epoch(
     rng: np.random.Generator,
     canonical: bool,
     task: str,
+    l2_m: float | None = None,
 ) -> tuple[float, float] | None:
     """One pass over the mini-batches: the epoch's (train cost, train accuracy), or None.
 
@@ -400,6 +578,7 @@ def _run_epoch(
     columns in order).  The train cost is the mean of the batch costs (each taken
     before its batch's update) weighted by the batches' m_b (Σ wᵢ with example
     weights); the accuracy is the m_b-weighted mean of the batch accuracies.
+    ``l2_m`` is the m of the L2 term's λ/m (None: each batch's m_b, or Σwᵢ).
     """
     m = X.shape[1]
     tot_cost = 0.0  # Σ_batches J_batch · (batch weight)
@@ -425,7 +604,9 @@ def _run_epoch(
             Xb, net.Ws, net.bs, net.activations, keep_probs=keep_probs, rng=rng
         )
         Lb = net.loss.from_logits(caches[-1].Z, Yb) if canonical else net.loss.per_example(AL, Yb)
-        Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_eff)
+        # J_b = mean_b L + (λ/2m_L2) Σ‖W‖²,  m_L2 = l2_m if given, else the batch's m_eff
+        m_l2 = m_eff if l2_m is None else l2_m
+        Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_l2)
         if not math.isfinite(Jb):
             return None
         tot_cost += Jb * m_eff
@@ -440,7 +621,7 @@ def _run_epoch(
             net.activations,
             net.loss,
             l2=net.l2,
-            l2_m=None if wb is None else m_eff,
+            l2_m=m_l2,  # dW[l] += (λ/m_L2) W[l]
             sample_weight=wb,
             need_dA0=False,
         )
