@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from chainrule.optim import (
     OPTIMIZERS,
@@ -218,3 +218,79 @@ def test_schedules_closed_forms() -> None:
 def test_schedule_errors(args, kwargs, exc, match) -> None:
     with pytest.raises(exc, match=match):
         Schedule(*args, **kwargs)
+
+
+# --- keep_state: a new fit continues the previous one's optimizer (partial_fit) ------------
+
+
+def _adam_steps(params, grads_seq, opt):
+    for g in grads_seq:
+        opt.step(params, g, 0.01)
+
+
+def test_init_resets_without_keep_state():
+    opt = get_optimizer("adam")
+    p = [np.ones((2, 3))]
+    opt.step(p, [np.full((2, 3), 0.5)], 0.1)
+    opt.init(p)
+    assert opt.t == 0
+    assert not opt.state[0][0].any()
+
+
+@pytest.mark.parametrize("name", ["adam", "momentum", "rmsprop", "sgd"])
+def test_keep_state_keeps_matching_state_and_t(name):
+    opt = get_optimizer(name)
+    opt.keep_state = True
+    p = [np.ones((2, 3)), np.zeros((2, 1))]
+    opt.step(p, [np.full((2, 3), 0.5), np.full((2, 1), -1.0)], 0.1)
+    before = [tuple(a.copy() for a in s) for s in opt.state]
+    opt.init(p)
+    assert opt.t == 1
+    for s, b in zip(opt.state, before, strict=True):
+        for a, c in zip(s, b, strict=True):
+            assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_keep_state_relayout_between_flat_and_per_array(dtype):
+    """Per-array state re-laid out onto one flat vector continues bit for bit, and back."""
+    rng = np.random.default_rng(0)
+    shapes = [(3, 4), (3, 1), (2, 3), (2, 1)]
+    params = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(6)]
+    # reference: six steps on the per-array layout
+    ref = [p.copy() for p in params]
+    opt_ref = get_optimizer("adam")
+    _adam_steps(ref, grads, opt_ref)
+    # three steps per array, then three on the flat vector, then per array again
+    opt = get_optimizer("adam")
+    opt.keep_state = True
+    split = [p.copy() for p in params]
+    _adam_steps(split, grads[:3], opt)
+    flat = np.concatenate([p.ravel() for p in split])
+    opt.init([flat])
+    assert opt.t == 3
+    assert len(opt.state) == 1
+    _adam_steps([flat], [[np.concatenate([g.ravel() for g in gs])] for gs in grads[3:5]], opt)
+    ends = np.cumsum([int(np.prod(s)) for s in shapes])
+    back = [
+        flat[e - int(np.prod(s)) : e].reshape(s).copy() for s, e in zip(shapes, ends, strict=True)
+    ]
+    opt.init(back)
+    assert opt.t == 5
+    _adam_steps(back, grads[5:], opt)
+    for a, b in zip(back, ref, strict=True):
+        assert_array_equal(a, b)
+
+
+def test_keep_state_restarts_when_the_parameters_change():
+    opt = get_optimizer("adam")
+    opt.keep_state = True
+    opt.step([np.ones(4)], [np.ones(4)], 0.1)
+    opt.init([np.ones(5)])  # another size: nothing to continue
+    assert opt.t == 0
+    assert opt.state[0][0].shape == (5,)
+    opt.step([np.ones(5)], [np.ones(5)], 0.1)
+    opt.init([np.ones(5, np.float32)])  # another dtype
+    assert opt.t == 0
+    assert opt.state[0][0].dtype == np.float32

@@ -43,6 +43,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 import chainrule
 from chainrule import DivergenceWarning, Network
+from chainrule.optim import Adam
 from chainrule.sklearn import NetClassifier, NetRegressor
 
 # Most tests train small networks for a few epochs on purpose (speed), so fits often end at
@@ -701,3 +702,71 @@ def test_bad_targets(iris):
     reg = NetRegressor(warm_start=True, max_iter=2).fit(X, y)
     with pytest.raises(ValueError, match="y has 2 output"):
         reg.fit(X, np.column_stack([y, y]))
+
+
+# --- review fixes: failed fits, dtype objects, messages, the shared fast path ------------------
+
+
+def test_a_refused_fit_leaves_the_estimator_unfitted():
+    X, y = load_iris(return_X_y=True)
+    clf = NetClassifier(early_stopping=True, validation_fraction=0.001, random_state=0)
+    with pytest.raises(ValueError, match="validation"):
+        clf.fit(X, y)  # refused after the network was built
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    reg = NetRegressor(random_state=0)
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        reg.fit(X, np.array(["a"] * len(X)))
+    with pytest.raises(NotFittedError):
+        reg.predict(X)
+
+
+def test_a_refused_refit_keeps_the_previous_model():
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NetClassifier(max_iter=5, random_state=0).fit(X, y)
+    coefs = [W.copy() for W in clf.coefs_]
+    clf.set_params(early_stopping=True, validation_fraction=0.001)
+    with pytest.raises(ValueError, match="validation"):
+        clf.fit(X, y)
+    for W, W0 in zip(clf.coefs_, coefs, strict=True):
+        assert_array_equal(W, W0)
+    assert clf.n_iter_ == 5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.dtype("float32"), "float32"])
+def test_dtype_as_type_dtype_or_name(dtype):
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NetClassifier(dtype=dtype, max_iter=2, random_state=0).fit(X, y)
+    assert clf.coefs_[0].dtype == np.float32
+
+
+def test_single_class_message_shows_the_plain_label():
+    X, _ = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=r"only one class: 0\.0$"):
+        NetClassifier().fit(X[:5], np.zeros(5))
+
+
+def test_balanced_class_weight_refused_by_partial_fit_for_multilabel_too():
+    X, Y = make_multilabel_classification(n_samples=40, n_classes=3, random_state=0)
+    clf = NetClassifier(class_weight="balanced")
+    with pytest.raises(ValueError, match="not supported for partial_fit"):
+        clf.partial_fit(X, Y, classes=[0, 1, 2])
+
+
+def test_estimators_train_on_the_fast_path_with_the_real_optimizer():
+    """No wrapper around the optimizer: fit takes the flat-vector (and compiled) update."""
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NetClassifier(max_iter=3, random_state=0).fit(X, y)
+        clf.partial_fit(X, y)
+    opt = clf._optimizer
+    assert type(opt) is Adam
+    assert len(opt.state) == 1  # one flat vector: the fast path's layout
+    n_params = sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_, strict=True))
+    assert opt.state[0][0].size == n_params
+    assert opt.t == 4 * int(np.ceil(len(X) / min(200, len(X))))

@@ -64,14 +64,57 @@ class Optimizer:
     def __init__(self) -> None:
         self.t = 0
         self.state: list[tuple[Array, ...]] = []
+        self.keep_state = False
+        """When True, :meth:`init` keeps existing state (moments and step count t)
+        that fits the parameters, so that a new ``fit`` continues the previous
+        one's optimizer (``partial_fit``, ``warm_start``) instead of restarting it."""
 
     def _init_state(self, param: Array) -> tuple[Array, ...]:
         return ()
 
     def init(self, params: list[Array]) -> None:
-        """Allocate zeroed state for these parameters (and reset t)."""
+        """Allocate zeroed state for these parameters (and reset t).
+
+        With :attr:`keep_state`, state of the same total size and dtype is kept
+        (t too), re-laid out if the parameters are now split differently: one
+        flat vector (the fast path) or one array per W[l], b[l] (the reference
+        path) hold the same entries in the same order.
+        """
+        if self.keep_state and self._relayout(params):
+            return
         self.t = 0
         self.state = [self._init_state(p) for p in params]
+
+    def _relayout(self, params: list[Array]) -> bool:
+        """Fit the existing state to ``params`` if it holds as many entries; whether it did."""
+        old = self.state
+        if not old:
+            return False
+        n_comp = len(old[0])
+        if any(len(s) != n_comp for s in old):
+            return False
+        if n_comp == 0:  # a stateless update (SGD): only t to keep
+            self.state = [() for _ in params]
+            return True
+        if len(old) == len(params) and all(
+            a.shape == p.shape and a.dtype == p.dtype
+            for s, p in zip(old, params, strict=True)
+            for a in s
+        ):
+            return True
+        sizes = [p.size for p in params]
+        if sum(s[0].size for s in old) != sum(sizes):
+            return False
+        if any(a.dtype != p.dtype for s in old for a in s for p in params):
+            return False
+        # component k of every entry, concatenated in parameter order, then split again
+        flat = [np.concatenate([s[k].ravel() for s in old]) for k in range(n_comp)]
+        ends = np.cumsum(sizes)
+        self.state = [
+            tuple(f[e - n : e].reshape(p.shape) for f in flat)
+            for p, n, e in zip(params, sizes, ends, strict=True)
+        ]
+        return True
 
     def step(self, params: list[Array], grads: list[Array], lr: float) -> None:
         """Apply one update in place.

@@ -111,41 +111,13 @@ _INITS = set(INITIALIZERS) | {"auto"}
 _DTYPES = {"auto", "float64", "float32"}
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (for messages), anything else as is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _act_name(name: str) -> str:
     return _CANONICAL_ACT.get(name, name)
-
-
-class _ResumableOptimizer(Optimizer):
-    """An optimizer whose state survives :func:`chainrule.fit`'s ``init``.
-
-    :func:`chainrule.fit` calls ``optimizer.init(params)`` at its start, which
-    zeroes the moments and the step count t.  ``partial_fit`` runs one epoch per
-    call and must continue Adam's moments and bias correction from the previous
-    call (as scikit-learn's MLP does), so ``init`` here only (re)allocates when
-    the parameters' shapes or dtypes changed.  Every update is the wrapped
-    optimizer's own :meth:`~chainrule.optim.Optimizer.step`.
-    """
-
-    def __init__(self, inner: Optimizer) -> None:
-        super().__init__()
-        self.inner = inner
-        self.name = inner.name
-
-    def init(self, params: list[Array]) -> None:
-        state = self.inner.state
-        same = len(state) == len(params) and all(
-            all(a.shape == p.shape and a.dtype == p.dtype for a in s)
-            for s, p in zip(state, params, strict=True)
-        )
-        if not same:
-            self.inner.init(params)
-
-    def step(self, params: list[Array], grads: list[Array], lr: float) -> None:
-        self.inner.step(params, grads, lr)
-        self.t = self.inner.t
-
-    def config(self) -> dict[str, Any]:
-        return self.inner.config()
 
 
 class _BaseNet(BaseEstimator):
@@ -184,7 +156,11 @@ class _BaseNet(BaseEstimator):
         ],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "init": [StrOptions(_INITS), "array-like"],
-        "dtype": [StrOptions(_DTYPES), Options(type, {np.float32, np.float64})],
+        "dtype": [
+            StrOptions(_DTYPES),
+            Options(type, {np.float32, np.float64}),
+            Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)}),
+        ],
     }
 
     # Set by the subclasses' __init__ (listed here for mypy).
@@ -312,7 +288,11 @@ class _BaseNet(BaseEstimator):
             cfg = {"name": s, "beta1": self.beta_1, "beta2": self.beta_2, "epsilon": self.epsilon}
         else:
             cfg = {"name": "sgd"}
-        return _ResumableOptimizer(get_optimizer(cfg, "solver"))
+        opt = get_optimizer(cfg, "solver")
+        # partial_fit runs one epoch per fit call and must continue Adam's moments and bias
+        # correction from the previous call, as scikit-learn's MLP does: fit's init keeps them
+        opt.keep_state = True
+        return opt
 
     def _schedule(self) -> Schedule:
         if self.learning_rate == "exponential" and not 0 < self.lr_decay <= 1:
@@ -423,6 +403,29 @@ class _BaseNet(BaseEstimator):
         *,
         incremental: bool,
         classes: Any = None,
+    ) -> Any:
+        """fit / partial_fit; an exception leaves the fitted attributes as they were.
+
+        (Without that, a fit refused after the network was built -- e.g. by a
+        validation split that cannot be made -- would leave an untrained
+        network that predicts.)  A KeyboardInterrupt keeps what was trained.
+        """
+        before = dict(self.__dict__)
+        try:
+            return self._fit_body(X, y, sample_weight, incremental=incremental, classes=classes)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_body(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        *,
+        incremental: bool,
+        classes: Any,
     ) -> Any:
         if self.early_stopping and incremental:
             raise ValueError(
@@ -910,7 +913,7 @@ class NetClassifier(ClassifierMixin, _BaseNet):
             if not multilabel and len(found) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {found[0]!r}"
+                    f"but the data contains only one class: {_plain(found[0])!r}"
                 )
             self.classes_ = found
             self._multilabel = multilabel
@@ -961,8 +964,6 @@ class NetClassifier(ClassifierMixin, _BaseNet):
         cw = self.class_weight
         if cw is None:
             return None
-        if self._multilabel:
-            return compute_sample_weight(cw, y)
         if incremental and isinstance(cw, str):
             raise ValueError(
                 f"class_weight={cw!r} is not supported for partial_fit: a batch's class "
@@ -970,6 +971,8 @@ class NetClassifier(ClassifierMixin, _BaseNet):
                 "classes=classes, y=y_sample) on a representative sample and pass the "
                 "resulting dict as class_weight"
             )
+        if self._multilabel:
+            return compute_sample_weight(cw, y)
         if isinstance(cw, list):
             raise ValueError(
                 "class_weight as a list of dicts is for multilabel targets; use a dict "
