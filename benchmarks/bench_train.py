@@ -383,6 +383,23 @@ def nielsen_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:
     return FitRunner("nielsen", train, epochs)
 
 
+def _git_commit() -> str:
+    """' (git abc1234)' of the checkout chainrule is imported from ('+ changes' if dirty)."""
+    src = Path(chainrule.__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=src, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+
+    try:
+        rev = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f" (git {rev}{' + changes' if dirty else ''})" if rev else ""
+
+
 class _StopTraining(Exception):
     pass
 
@@ -806,6 +823,7 @@ def environment(out: Callable[[str], None]) -> int:
     out(
         f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
         f"{sklearn.__version__}, torch {tv}, numba {nv}, chainrule {chainrule.__version__}"
+        f"{_git_commit()}"
     )
     threads = 1
     try:

@@ -102,7 +102,7 @@ def supported(activations: Sequence[Activation], loss: Loss, opt: Optimizer) -> 
 
 
 # --------------------------------------------------------------------------------------
-# Optional compiled optimizer update (numba), used for large parameter vectors
+# Optional compiled kernels (numba): the SGD and Adam updates, and the ReLU layers
 # --------------------------------------------------------------------------------------
 
 NUMBA_MIN_PARAMS = 0
