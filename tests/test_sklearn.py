@@ -770,3 +770,26 @@ def test_estimators_train_on_the_fast_path_with_the_real_optimizer():
     n_params = sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_, strict=True))
     assert opt.state[0][0].size == n_params
     assert opt.t == 4 * int(np.ceil(len(X) / min(200, len(X))))
+
+
+@pytest.mark.parametrize("Est", [NetClassifier, NetRegressor])
+def test_feature_names_in_from_a_dataframe(Est):
+    """Column names are kept, checked at predict time, and absent for plain arrays."""
+    pd = pytest.importorskip("pandas")
+    X, y = load_iris(return_X_y=True)
+    names = ["sepal length", "sepal width", "petal length", "petal width"]
+    df = pd.DataFrame(X, columns=names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = Est(max_iter=3, random_state=0).fit(df, y)
+    assert list(est.feature_names_in_) == names
+    assert est.n_features_in_ == 4
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        from_array = est.predict(X)  # scikit-learn's warning: fitted with names, given none
+    assert_array_equal(est.predict(df), from_array)
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(df[names[::-1]])  # the same columns in another order
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = Est(max_iter=3, random_state=0).fit(X, y)
+    assert not hasattr(plain, "feature_names_in_")
