@@ -41,14 +41,14 @@ Implementations ("peers"):
 Run it through ``benchmarks/run.sh`` or directly; either way the script makes
 sure ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are unset before NumPy is
 loaded (it re-executes itself without them), and prints the BLAS that
-threadpoolctl reports.  ``--memory`` measures the peak memory of a W1 epoch
-in a subprocess per dtype.
+threadpoolctl reports.  It also measures the peak memory of a W1 epoch in a
+subprocess per dtype (``--no-memory`` skips that).
 
 Examples::
 
-    benchmarks/run.sh                              # everything (about 10-15 min on 2 cores)
-    benchmarks/run.sh --workloads W3 --rounds 30   # one workload
-    benchmarks/run.sh --memory --workloads none    # only the memory measurement
+    benchmarks/run.sh                              # everything (about 15 min on 2 cores)
+    benchmarks/run.sh --workloads W3 --rounds 30 --no-memory   # one workload, no memory
+    benchmarks/run.sh --workloads none             # only the memory measurement
 """
 
 from __future__ import annotations
@@ -367,6 +367,7 @@ def nielsen_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:
     net = nielsen.make_network(w.dims, cost="cross_entropy", seed=0, dtype=dtype)
 
     def train(n: int, cb: Callable[..., Any]) -> Any:
+        assert w.batch_size is not None  # N3 is a mini-batch workload
         return nielsen.sgd(
             net,
             w.X,
@@ -454,7 +455,7 @@ def sklearn_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:
         # one fit call of n epochs that never stops early, timed epoch by epoch
         clf.set_params(max_iter=n, n_iter_no_change=n + 1)
         old = sys.stdout
-        sys.stdout = _EpochLines(cb, old)  # type: ignore[assignment]
+        sys.stdout = _EpochLines(cb, old)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -486,6 +487,7 @@ def torch_runner(w: Workload, dtype: str, threads: int) -> FnRunner | None:
         if l < len(w.dims) - 1:
             layers.append(torch.nn.ReLU() if w.hidden == "relu" else torch.nn.Sigmoid())
     model = torch.nn.Sequential(*layers)
+    opt: Any
     if w.optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=w.lr)
     else:
@@ -662,9 +664,9 @@ def report(results: list[Result], out: Callable[[str], None]) -> None:
         names = {n.split("[")[0]: n for n in r.times}
         if "chainrule" not in r.times:
             continue
-        base = min(r.times["chainrule"])
-        ratios = [f"/{c}={base / min(r.times[names[c]]):.2f}" for c in cols[1:] if c in names]
-        out(f"{r.workload:8} {r.dtype:8} chainrule {fmt_ms(base)} ms   " + " ".join(ratios))
+        fastest = min(r.times["chainrule"])
+        ratios = [f"/{c}={fastest / min(r.times[names[c]]):.2f}" for c in cols[1:] if c in names]
+        out(f"{r.workload:8} {r.dtype:8} chainrule {fmt_ms(fastest)} ms   " + " ".join(ratios))
     out("")
     out("targets (issue 5):")
     for r in results:
@@ -735,7 +737,7 @@ def memory_child(dtype: str, data_dir: Path) -> dict[str, Any]:
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     item = np.dtype(dtype).itemsize
     n_params = net.n_params
-    mb = w.batch_size
+    mb = w.batch_size or w.m
     acts = sum(2 * n * mb for n in w.dims[1:]) + w.dims[0] * mb  # Z[l], A[l] and the input batch
     data = X.nbytes + np.asarray(y).nbytes
     parts = {
@@ -867,7 +869,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--memory", action="store_true", help="also measure W1's peak memory")
+    ap.add_argument(
+        "--memory",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure a W1 epoch's peak memory (issue 5, item 4; default: on)",
+    )
     ap.add_argument("--memory-child", help=argparse.SUPPRESS)
     ap.add_argument(
         "--threads",
