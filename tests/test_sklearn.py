@@ -793,3 +793,54 @@ def test_feature_names_in_from_a_dataframe(Est):
         warnings.simplefilter("ignore", ConvergenceWarning)
         plain = Est(max_iter=3, random_state=0).fit(X, y)
     assert not hasattr(plain, "feature_names_in_")
+
+
+def test_negative_slope_reaches_the_leaky_relu_layers():
+    """negative_slope is the core's LeakyReLU α; it changes with set_params between fits."""
+    from chainrule.activations import LeakyReLU
+
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NetClassifier(
+            (5, 4), activation=["leaky_relu", "relu"], negative_slope=0.2, max_iter=2,
+            random_state=0,
+        ).fit(X, y)  # fmt: skip
+        g = clf.network_.activations[0]
+        assert isinstance(g, LeakyReLU)
+        assert g.alpha == 0.2
+        assert type(clf.network_.activations[1]).__name__ == "ReLU"
+        clf.set_params(warm_start=True, negative_slope=0.05).fit(X, y)
+    assert clf.network_.activations[0].alpha == 0.05
+    with pytest.raises(ValueError, match="negative_slope"):
+        NetClassifier(negative_slope=1.5).fit(X, y)
+
+
+def test_l2_m_is_the_cores_l2_m():
+    """l2_m=n gives the parameters of chainrule.fit(..., l2_m=n) (Nielsen's λ/n)."""
+    X, y = load_iris(return_X_y=True)
+    kw = {
+        "hidden_layer_sizes": (6,),
+        "solver": "sgd",
+        "alpha": 0.5,
+        "batch_size": 16,
+        "learning_rate_init": 0.05,
+        "max_iter": 3,
+        "shuffle": False,
+        "random_state": 0,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        per_batch = NetClassifier(**kw).fit(X, y)
+        nielsen = NetClassifier(**kw, l2_m=len(X)).fit(X, y)
+        same_as_batch = NetClassifier(**kw, l2_m=None).fit(X, y)
+    net = Network([4, 6, 3], "relu", "softmax", "cce", seed=0, l2=0.5)
+    net.fit(X.T, y, epochs=3, batch_size=16, optimizer="sgd", learning_rate=0.05,
+            shuffle=False, l2_m=len(X), progress=False)  # fmt: skip
+    for W, Wn in zip(nielsen.coefs_, net.Ws, strict=True):
+        assert_allclose(W, Wn.T, rtol=1e-12, atol=1e-15)
+    for W, W0 in zip(same_as_batch.coefs_, per_batch.coefs_, strict=True):
+        assert_array_equal(W, W0)
+    assert not np.allclose(nielsen.coefs_[0], per_batch.coefs_[0])
+    with pytest.raises(ValueError, match="l2_m"):
+        NetClassifier(l2_m=0).fit(X, y)

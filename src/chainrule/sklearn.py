@@ -90,7 +90,7 @@ from sklearn.utils.validation import (
 
 from chainrule._typing import Array
 from chainrule._validation import check_fraction
-from chainrule.activations import log_softmax
+from chainrule.activations import get_activation, log_softmax
 from chainrule.initializers import INITIALIZERS
 from chainrule.network import Network
 from chainrule.optim import SCHEDULES, Optimizer, Schedule, get_optimizer
@@ -132,6 +132,8 @@ class _BaseNet(BaseEstimator):
         "activation": [StrOptions(_HIDDEN_ACTIVATIONS), "array-like"],
         "solver": [StrOptions(_SOLVERS)],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "l2_m": [Interval(Real, 0, None, closed="neither"), None],
+        "negative_slope": [Interval(Real, 0, 1, closed="both")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -168,6 +170,8 @@ class _BaseNet(BaseEstimator):
     activation: Any
     solver: str
     alpha: float
+    l2_m: Any
+    negative_slope: float
     batch_size: Any
     learning_rate: str
     learning_rate_init: float
@@ -231,6 +235,12 @@ class _BaseNet(BaseEstimator):
                 )
             out.append(int(n))
         return out
+
+    def _activation_spec(self, name: str) -> Any:
+        """A hidden activation for Network: its name, or leaky_relu with its slope."""
+        if name == "leaky_relu":
+            return {"name": "leaky_relu", "alpha": float(self.negative_slope)}
+        return name
 
     def _hidden_activations(self, n_hidden: int) -> list[str]:
         act = self.activation
@@ -340,7 +350,8 @@ class _BaseNet(BaseEstimator):
     def _build_network(self, n_features: int, dtype: Any, rs: np.random.RandomState) -> None:
         hidden = self._hidden_sizes()
         n_out, out_act, loss = self._output_spec()
-        acts = [*self._hidden_activations(len(hidden)), out_act]
+        acts: list[Any] = [*self._hidden_activations(len(hidden)), out_act]
+        acts = [self._activation_spec(a) for a in acts[:-1]] + [acts[-1]]
         rstate = self.random_state
         if isinstance(rstate, Integral) and not isinstance(rstate, bool):
             seed = int(rstate)  # random_state=s builds the same network as Network(..., seed=s)
@@ -391,9 +402,12 @@ class _BaseNet(BaseEstimator):
                 f"but the current parameters and data ask for layers {want_dims}, activations "
                 f"{want_acts}, loss {loss!r}; use warm_start=False to start afresh"
             )
-        # alpha and dropout may change between calls, as in scikit-learn
+        # alpha, dropout and the leaky slope may change between calls, as in scikit-learn
         net.l2 = float(self.alpha)
         net.dropout = self._dropout_rates(len(hidden))
+        for l, name in enumerate(have_acts[:-1]):
+            if name == "leaky_relu":
+                net.activations[l] = get_activation(self._activation_spec(name))
 
     def _fit(
         self,
@@ -554,6 +568,7 @@ class _BaseNet(BaseEstimator):
                 # the best epoch's parameters, however training ended (as scikit-learn)
                 restore_best=validation is not None,
                 sample_weight=sw,
+                l2_m=None if self.l2_m is None else float(self.l2_m),
                 progress=bar,
                 callback=callback,
             )
@@ -649,6 +664,14 @@ _COMMON_PARAMS_DOC = """
         v ← βv + (1 − β)g, so α keeps its meaning.
     alpha : float, default=0.0001
         L2 penalty λ: J = (1/m) Σ L + (alpha/2m) Σ‖W‖², as in scikit-learn.
+    l2_m : float or None, default=None
+        The m of the penalty's alpha/2m (and of the gradient's (alpha/m) W):
+        None is each mini-batch's own size (scikit-learn's and the course's
+        convention); a number n puts alpha/n in every batch, Nielsen's λ/n
+        with n the training-set size (``chainrule.fit``'s ``l2_m``).
+    negative_slope : float, default=0.01
+        The slope α of "leaky_relu" hidden layers for z ≤ 0,
+        leaky_relu(z) = max(z, αz), in [0, 1] (ignored by other activations).
     batch_size : int, "auto" or None, default="auto"
         Mini-batch size; "auto" is min(200, n_samples) as in scikit-learn,
         None is full-batch gradient descent (the course's).
@@ -811,6 +834,8 @@ class NetClassifier(ClassifierMixin, _BaseNet):
         *,
         solver: str = "adam",
         alpha: float = 0.0001,
+        l2_m: Any = None,
+        negative_slope: float = 0.01,
         batch_size: Any = "auto",
         learning_rate: str = "constant",
         learning_rate_init: float = 0.001,
@@ -841,6 +866,8 @@ class NetClassifier(ClassifierMixin, _BaseNet):
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
+        self.l2_m = l2_m
+        self.negative_slope = negative_slope
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -1196,6 +1223,8 @@ class NetRegressor(RegressorMixin, _BaseNet):
         *,
         solver: str = "adam",
         alpha: float = 0.0001,
+        l2_m: Any = None,
+        negative_slope: float = 0.01,
         batch_size: Any = "auto",
         learning_rate: str = "constant",
         learning_rate_init: float = 0.001,
@@ -1225,6 +1254,8 @@ class NetRegressor(RegressorMixin, _BaseNet):
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
+        self.l2_m = l2_m
+        self.negative_slope = negative_slope
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
