@@ -410,8 +410,9 @@ class _EpochLines:
 
     ``MLPClassifier(verbose=True)`` prints "Iteration k, loss = ..." at the end of
     every epoch; written from the training thread, that line calls ``cb`` (which
-    times the epoch and pauses training, as chainrule's epoch callback does).
-    Everything else goes to the real stdout.
+    times the epoch and pauses training, as chainrule's epoch callback does),
+    and the training thread's output is swallowed.  Other threads' text, and
+    every other attribute (``isatty``, ``encoding``, ...), go to the real stdout.
     """
 
     def __init__(self, cb: Callable[..., Any], out: Any) -> None:
@@ -427,6 +428,9 @@ class _EpochLines:
 
     def flush(self) -> None:
         self.out.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.out, name)
 
 
 def sklearn_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:

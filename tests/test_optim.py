@@ -294,3 +294,23 @@ def test_keep_state_restarts_when_the_parameters_change():
     opt.init([np.ones(5, np.float32)])  # another dtype
     assert opt.t == 0
     assert opt.state[0][0].dtype == np.float32
+
+
+def test_a_subclass_that_skips_init_still_works():
+    """keep_state has a class default: an optimizer without super().__init__() still trains."""
+
+    class Plain(Optimizer):
+        name = "plain"
+
+        def __init__(self) -> None:  # no super().__init__()
+            pass
+
+        def _update(self, p, g, s, lr):
+            p -= lr * g
+
+    opt = Plain()
+    p = [np.ones(3)]
+    opt.init(p)  # as fit does
+    opt.step(p, [np.ones(3)], 0.5)
+    assert_array_equal(p[0], np.full(3, 0.5))
+    assert opt.t == 1

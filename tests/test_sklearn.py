@@ -844,3 +844,50 @@ def test_l2_m_is_the_cores_l2_m():
     assert not np.allclose(nielsen.coefs_[0], per_batch.coefs_[0])
     with pytest.raises(ValueError, match="l2_m"):
         NetClassifier(l2_m=0).fit(X, y)
+
+
+def test_a_refused_warm_start_changes_nothing_in_place():
+    """Settings reach the fitted network only once training starts."""
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = NetClassifier((5,), activation="leaky_relu", max_iter=3, random_state=0).fit(X, y)
+    proba = clf.predict_proba(X)
+    clf.set_params(warm_start=True, negative_slope=0.9, alpha=3.0, dropout=0.5)
+    clf.set_params(early_stopping=True, validation_fraction=0.001)
+    with pytest.raises(ValueError, match="validation"):
+        clf.fit(X, y)
+    assert clf.network_.activations[0].alpha == 0.01
+    assert clf.network_.l2 == 1e-4
+    assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_an_error_after_training_keeps_the_trained_model():
+    """A warning turned into an error after training (as scikit-learn) keeps the fit."""
+    X, y = load_iris(return_X_y=True)
+    clf = NetClassifier(max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning):
+            clf.fit(X, y)
+    assert clf.n_iter_ == 2
+    assert clf.predict(X).shape == (len(X),)
+
+
+def test_partial_fit_recovers_after_a_divergence():
+    """A diverged epoch discards the optimizer's non-finite state, so training can go on."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3)) * 1e3
+    y = X[:, 0] * 1e3
+    reg = NetRegressor(
+        (8,), solver="momentum", learning_rate_init=1.0, batch_size=8, random_state=0
+    )
+    with pytest.warns(DivergenceWarning):
+        reg.partial_fit(X, y)
+    assert reg.history_.diverged
+    reg.set_params(learning_rate_init=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        reg.partial_fit(X / 1e3, y / 1e6)  # the advice of the warning: smaller α, scaled data
+    assert not reg.history_.diverged
+    assert all(np.isfinite(s).all() for st in reg._optimizer.state for s in st[:2])

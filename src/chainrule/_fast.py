@@ -128,8 +128,21 @@ def _numba_kernels() -> dict[str, Any]:
         import numba
     except ImportError:
         return _kernels
-    # error_model="numpy": no ZeroDivisionError check, so the loops vectorise
-    jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    # error_model="numpy": no ZeroDivisionError check, so the loops vectorise.  Caching
+    # needs a writable cache directory (next to this file, or the user's cache); where
+    # there is none, numba refuses cache=True at decoration: compile per process instead.
+    for cache in (True, False):
+        try:
+            kernels = _define_kernels(numba.njit(cache=cache, nogil=True, error_model="numpy"))
+        except Exception:  # pragma: no cover - depends on the file system / numba install
+            continue
+        _kernels.update(kernels)
+        break
+    return _kernels
+
+
+def _define_kernels(jit: Any) -> dict[str, Any]:
+    """The compiled kernels, decorated with ``jit`` (see :func:`_numba_kernels`)."""
 
     @jit
     def sgd(p, g, s, lr):
@@ -168,8 +181,7 @@ def _numba_kernels() -> dict[str, Any]:
             for j in range(m):
                 dZ[i, j] = dZ[i, j] * (one if Z[i, j] > zero else zero)
 
-    _kernels.update(sgd=sgd, adam=adam, bias_relu=bias_relu, relu_backward=relu_backward)
-    return _kernels
+    return {"sgd": sgd, "adam": adam, "bias_relu": bias_relu, "relu_backward": relu_backward}
 
 
 def _compiled_update(opt: Optimizer, flat: Array) -> Any:

@@ -60,6 +60,7 @@ class Optimizer:
     """Base class.  Subclasses implement :meth:`_update` for one array."""
 
     name = ""
+    keep_state = False  # (the class default, for subclasses that skip __init__)
 
     def __init__(self) -> None:
         self.t = 0
@@ -67,7 +68,12 @@ class Optimizer:
         self.keep_state = False
         """When True, :meth:`init` keeps existing state (moments and step count t)
         that fits the parameters, so that a new ``fit`` continues the previous
-        one's optimizer (``partial_fit``, ``warm_start``) instead of restarting it."""
+        one's optimizer (``partial_fit``) instead of restarting it.  "Fits" means
+        the same number of entries and the same dtype: it is meant for continuing
+        the *same* network, which the caller ensures (the scikit-learn estimators
+        check the architecture first); another network that happens to have as
+        many parameters would inherit the state.  ``fit`` discards the state
+        when training diverges."""
 
     def _init_state(self, param: Array) -> tuple[Array, ...]:
         return ()

@@ -402,12 +402,19 @@ class _BaseNet(BaseEstimator):
                 f"but the current parameters and data ask for layers {want_dims}, activations "
                 f"{want_acts}, loss {loss!r}; use warm_start=False to start afresh"
             )
-        # alpha, dropout and the leaky slope may change between calls, as in scikit-learn
+
+    def _apply_settings(self) -> None:
+        """alpha, dropout and the leaky slope may change between calls, as in scikit-learn.
+
+        Applied to the fitted network just before training continues, once
+        nothing can refuse the call any more.
+        """
+        net = self.network_
         net.l2 = float(self.alpha)
-        net.dropout = self._dropout_rates(len(hidden))
-        for l, name in enumerate(have_acts[:-1]):
-            if name == "leaky_relu":
-                net.activations[l] = get_activation(self._activation_spec(name))
+        net.dropout = self._dropout_rates(len(net.layer_dims) - 2)
+        for l, g in enumerate(net.activations[:-1]):
+            if g.name == "leaky_relu":
+                net.activations[l] = get_activation(self._activation_spec(g.name))
 
     def _fit(
         self,
@@ -418,18 +425,24 @@ class _BaseNet(BaseEstimator):
         incremental: bool,
         classes: Any = None,
     ) -> Any:
-        """fit / partial_fit; an exception leaves the fitted attributes as they were.
+        """fit / partial_fit; a call refused before training leaves the estimator as it was.
 
         (Without that, a fit refused after the network was built -- e.g. by a
         validation split that cannot be made -- would leave an untrained
-        network that predicts.)  A KeyboardInterrupt keeps what was trained.
+        network that predicts.)  Nothing is changed in place before training
+        starts; an exception once it has started (an interrupt, a warning
+        turned into an error) keeps what was trained, as scikit-learn does.
         """
         before = dict(self.__dict__)
+        started = [False]
         try:
-            return self._fit_body(X, y, sample_weight, incremental=incremental, classes=classes)
+            return self._fit_body(
+                X, y, sample_weight, incremental=incremental, classes=classes, started=started
+            )
         except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(before)
+            if not started[0]:
+                self.__dict__.clear()
+                self.__dict__.update(before)
             raise
 
     def _fit_body(
@@ -440,6 +453,7 @@ class _BaseNet(BaseEstimator):
         *,
         incremental: bool,
         classes: Any,
+        started: list[bool],
     ) -> Any:
         if self.early_stopping and incremental:
             raise ValueError(
@@ -547,6 +561,9 @@ class _BaseNet(BaseEstimator):
             if verbose:
                 print(line)
 
+        if not first:
+            self._apply_settings()
+        started[0] = True  # from here on, an exception keeps what was trained
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)  # re-issued below, with advice
             hist: History = train_network(

@@ -473,6 +473,9 @@ def fit(
                 for p, q in zip(watched, last_finite, strict=True):
                     np.copyto(p, q)
                 hist.diverged = True
+                # the optimizer's state went non-finite with the parameters: discard it, so
+                # that a later fit keeping it (Optimizer.keep_state, partial_fit) starts afresh
+                opt.state, opt.t = [], 0
                 kept = (
                     "the initial parameters"
                     if epoch == 0
