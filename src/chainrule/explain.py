@@ -616,38 +616,24 @@ def _build(
             bwd.items.append(row)
         reg = f" + (λ/m) W[{l}]" if net.l2 else ""
         Aprev = "X" if l == 1 else f"A[{l - 1}]"
-        if course:
-            bwd.items.append(
-                _Row(
-                    f"dW[{l}] = (1/m) dZ[{l}] {Aprev}ᵀ{reg}",
-                    [sh(f"dW[{l}]", (dims[l], dims[l - 1]))],
-                    f"$∂J/∂W[{l}]$ ← $1/m$ enters here"
-                    + ("; $λ/m$ from J's L2 term" if reg else ""),
-                )
+        # course: the 1/m enters here; cost convention: dZ[l] already carries it
+        scale = "(1/m) " if course else ""
+        w_note = " ← $1/m$ enters here" if course else f": no $1/m$ here, $dZ[{l}]$ carries it"
+        bwd.items.append(
+            _Row(
+                f"dW[{l}] = {scale}dZ[{l}] {Aprev}ᵀ{reg}",
+                [sh(f"dW[{l}]", (dims[l], dims[l - 1]))],
+                f"$∂J/∂W[{l}]${w_note}" + ("; $λ/m$ from J's L2 term" if reg else ""),
             )
-            bwd.items.append(
-                _Row(
-                    f"db[{l}] = (1/m) Σᵢ dZ[{l}]⁽ⁱ⁾",
-                    [sh(f"db[{l}]", (dims[l], 1))],
-                    f"$∂J/∂b[{l}]$: row sums over the $m$ columns, times $1/m$",
-                )
+        )
+        bwd.items.append(
+            _Row(
+                f"db[{l}] = {scale}Σᵢ dZ[{l}]⁽ⁱ⁾",
+                [sh(f"db[{l}]", (dims[l], 1))],
+                f"$∂J/∂b[{l}]$: row sums over the $m$ columns"
+                + (", times $1/m$" if course else ""),
             )
-        else:
-            bwd.items.append(
-                _Row(
-                    f"dW[{l}] = dZ[{l}] {Aprev}ᵀ{reg}",
-                    [sh(f"dW[{l}]", (dims[l], dims[l - 1]))],
-                    f"$∂J/∂W[{l}]$: no $1/m$ here, $dZ[{l}]$ carries it"
-                    + ("; $λ/m$ from J's L2 term" if reg else ""),
-                )
-            )
-            bwd.items.append(
-                _Row(
-                    f"db[{l}] = Σᵢ dZ[{l}]⁽ⁱ⁾",
-                    [sh(f"db[{l}]", (dims[l], 1))],
-                    f"$∂J/∂b[{l}]$: row sums over the $m$ columns",
-                )
-            )
+        )
         per = "per example, no $1/m$" if course else "carries the $1/m$"
         if l > 1:
             bwd.items.append(
