@@ -111,11 +111,6 @@ _INITS = set(INITIALIZERS) | {"auto"}
 _DTYPES = {"auto", "float64", "float32"}
 
 
-def _plain(value: Any) -> Any:
-    """A NumPy scalar as the Python value it holds (for messages), anything else as is."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _act_name(name: str) -> str:
     return _CANONICAL_ACT.get(name, name)
 
@@ -957,7 +952,7 @@ class NetClassifier(ClassifierMixin, _BaseNet):
             if not multilabel and len(found) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {_plain(found[0])!r}"
+                    f"but the data contains only one class: {found[:1].tolist()[0]!r}"
                 )
             self.classes_ = found
             self._multilabel = multilabel
