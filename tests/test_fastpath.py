@@ -315,12 +315,11 @@ def test_release_writes_back_into_the_original_arrays():
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 @pytest.mark.parametrize(("l2", "weights"), [(0.0, False), (0.3, False), (0.0, True)])
-def test_compiled_update_bitwise_equal(dtype, optimizer, l2, weights, monkeypatch):
+def test_compiled_update_bitwise_equal(dtype, optimizer, l2, weights):
     """With numba installed, the fused update loops (1/m included) give the NumPy bits."""
     pytest.importorskip("numba", reason="numba (the optional compiled helper) is not installed")
     if os.environ.get("CHAINRULE_NUMBA") == "0":
         pytest.skip("CHAINRULE_NUMBA=0 turns the compiled updates off")
-    monkeypatch.setattr(_fast, "NUMBA_MIN_PARAMS", 0)
     nets, (c_ref, _), (c_fast, _, ft) = run_both(
         "relu-softmax", dtype, optimizer, epochs=4, l2=l2, weights=weights, dropout=0.2
     )

@@ -105,10 +105,6 @@ def supported(activations: Sequence[Activation], loss: Loss, opt: Optimizer) -> 
 # Optional compiled kernels (numba): the SGD and Adam updates, and the ReLU layers
 # --------------------------------------------------------------------------------------
 
-NUMBA_MIN_PARAMS = 0
-"""Parameter count from which an installed numba runs the SGD and Adam updates
-(0: every size -- even for a few thousand parameters one compiled call beats
-thirteen NumPy calls; the kernels are compiled once per machine and cached)."""
 
 _kernels: dict[str, Any] = {}
 
@@ -192,7 +188,7 @@ def _compiled_update(opt: Optimizer, flat: Array) -> Any:
     """
     from chainrule.optim import SGD, Adam
 
-    if type(opt) not in (SGD, Adam) or flat.size < NUMBA_MIN_PARAMS:
+    if type(opt) not in (SGD, Adam):
         return None
     kernels = _numba_kernels()
     if not kernels:
