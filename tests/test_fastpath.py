@@ -604,3 +604,54 @@ def test_l2_given_to_the_trainer_instead_of_the_network():
         ft.step(idx, 0.1, np.random.default_rng(0), monitor=False)
     ft.release()
     assert_same_params(*nets)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(10, 128), (1, 5), (2, 3), (37, 9), (300, 4), (4, 1000)])
+def test_compiled_softmax_equals_numpy(dtype, shape):
+    """Z + b, then softmax around NumPy's exp: activations.softmax's bits, any shape."""
+    _numba_or_skip()
+    from chainrule.activations import softmax
+
+    shift, normalize = _fast._compiled_softmax([ReLU(), Softmax()], dtype)
+    rng = np.random.default_rng(sum(shape))
+    n, m = shape
+    Z0 = (rng.standard_normal(shape) * 30).astype(dtype)
+    b = (rng.standard_normal((n, 1)) * 5).astype(dtype)
+    Zn = Z0 + b
+    An = softmax(Zn)
+    Zk, Ak, c = Z0.copy(), np.empty_like(Z0), np.empty(m, dtype)
+    shift(Zk, b, Ak, c)
+    np.exp(Ak, out=Ak)
+    normalize(Ak, c)
+    assert_array_equal(Zk, Zn)
+    assert_array_equal(Ak, An)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_compiled_softmax_special_values(dtype):
+    """NaN, ±inf, huge and signed-zero scores: the same values (and NaNs) as NumPy."""
+    _numba_or_skip()
+    from chainrule.activations import softmax
+
+    shift, normalize = _fast._compiled_softmax([Softmax()], dtype)
+    vals = _special(dtype)
+    # every ordered pair of special values as one 2-row column, and every value alone
+    # next to ordinary scores
+    a, b_ = np.meshgrid(vals, vals, indexing="ij")
+    cols = np.stack([a.ravel(), b_.ravel()])
+    cols = np.concatenate([cols, np.stack([vals, np.full_like(vals, 0.25)])], axis=1)
+    Z0 = np.ascontiguousarray(cols.astype(dtype))
+    b = np.zeros((2, 1), dtype)
+    with np.errstate(all="ignore"):
+        An = softmax(Z0 + b)
+        Zk, Ak, c = Z0.copy(), np.empty_like(Z0), np.empty(Z0.shape[1], dtype)
+        shift(Zk, b, Ak, c)
+        np.exp(Ak, out=Ak)
+        normalize(Ak, c)
+    assert_array_equal(Ak, An)
+
+
+def test_no_softmax_output_no_softmax_kernels():
+    assert _fast._compiled_softmax([Softmax(), Sigmoid()], "float64") is None
+    assert _fast._compiled_softmax([], "float64") is None

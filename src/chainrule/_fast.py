@@ -37,8 +37,9 @@ saves is everything around the math:
   the SGD and Adam updates' passes over the parameters (thirteen for Adam,
   three for SGD, counting the 1/m) become one fused, vectorised loop, and a
   relu layer's Z += b, A = max(Z, 0) and its dZ = dA ⊙ [Z > 0] one pass each,
-  computing the same operations in the same order (the NumPy calls are
-  always the fallback).  The kernels are compiled once per machine and
+  and a softmax output's bias, shift and normalisation two passes around
+  NumPy's exponential, computing the same operations in the same order (the
+  NumPy calls are always the fallback).  The kernels are compiled once per machine and
   cached on disk; fused, they save 3-5× on these passes and most of the
   per-step call overhead that dominates small networks.
 
@@ -49,7 +50,8 @@ applies the linear steps of :mod:`chainrule.backprop` (Z = W A + b,
 dW = (1/m) dZ A_prevᵀ, db = (1/m) Σ dZ, dA_prev = Wᵀ dZ) into buffers.  The
 one exception is the compiled loops, which restate
 :meth:`chainrule.optim.SGD._update`, :meth:`chainrule.optim.Adam._update`
-and :class:`chainrule.activations.ReLU`'s ``forward``/``backward`` and are
+and :class:`chainrule.activations.ReLU`'s ``forward``/``backward`` and
+:func:`chainrule.activations.softmax` (all but its exponential) and are
 tested bit-for-bit against them (NaN, ±inf and signed zeros included).
 """
 
@@ -102,7 +104,7 @@ def supported(activations: Sequence[Activation], loss: Loss, opt: Optimizer) -> 
 
 
 # --------------------------------------------------------------------------------------
-# Optional compiled kernels (numba): the SGD and Adam updates, and the ReLU layers
+# Optional compiled kernels (numba): the SGD and Adam updates, ReLU layers, softmax output
 # --------------------------------------------------------------------------------------
 
 
@@ -177,7 +179,52 @@ def _define_kernels(jit: Any) -> dict[str, Any]:
             for j in range(m):
                 dZ[i, j] = dZ[i, j] * (one if Z[i, j] > zero else zero)
 
-    return {"sgd": sgd, "adam": adam, "bias_relu": bias_relu, "relu_backward": relu_backward}
+    @jit
+    def bias_softmax_shift(Z, b, A, c):
+        # Z ← Z + b;  A = Z − max over each column (the stable softmax's shift, ≤ 0).
+        # c: (m,) work vector.  Unlike np.maximum.reduce this max skips a NaN after the
+        # first row, and a zero maximum's sign may differ; neither changes the softmax:
+        # a NaN in a column makes its sum, so every entry, NaN either way, and
+        # z − (±0) differs only for z = ±0, where e⁰ = 1 either way.
+        n, m = Z.shape
+        for i in range(n):
+            bi = b[i, 0]
+            for j in range(m):
+                Z[i, j] = Z[i, j] + bi
+        for j in range(m):
+            c[j] = Z[0, j]
+        for i in range(1, n):
+            for j in range(m):
+                z = Z[i, j]
+                if z > c[j]:
+                    c[j] = z
+        for i in range(n):
+            for j in range(m):
+                A[i, j] = Z[i, j] - c[j]
+
+    @jit
+    def softmax_normalize(A, c):
+        # A[:, j] ← A[:, j] / Σᵢ A[i, j], the sums added row after row, in the order
+        # of np.add.reduce(A, axis=0) over a C-ordered A (the reduced axis is not the
+        # contiguous one, so NumPy adds whole rows in turn, without pairwise blocking)
+        n, m = A.shape
+        for j in range(m):
+            c[j] = A[0, j]
+        for i in range(1, n):
+            for j in range(m):
+                c[j] = c[j] + A[i, j]
+        for i in range(n):
+            for j in range(m):
+                A[i, j] = A[i, j] / c[j]
+
+    return {
+        "sgd": sgd,
+        "adam": adam,
+        "bias_relu": bias_relu,
+        "relu_backward": relu_backward,
+        "bias_softmax_shift": bias_softmax_shift,
+        "softmax_normalize": softmax_normalize,
+    }
 
 
 def _compiled_update(opt: Optimizer, flat: Array) -> Any:
@@ -248,6 +295,30 @@ def _compiled_relu(acts: Sequence[Activation], dtype: Any) -> Any:
     except Exception:  # pragma: no cover - a broken numba install
         return None
     return kernels["bias_relu"], kernels["relu_backward"]
+
+
+def _compiled_softmax(acts: Sequence[Activation], dtype: Any) -> Any:
+    """The compiled (bias + shift, normalise) pair around NumPy's exp, or None.
+
+    For a softmax output layer: ``A = softmax(Z + b)`` as :func:`chainrule.
+    activations.softmax` computes it, in three calls instead of six (the
+    exponential stays NumPy's, so the values are its bits).  None without
+    numba, for another output activation, or if compiling fails.
+    """
+    from chainrule.activations import Softmax
+
+    if not acts or type(acts[-1]) is not Softmax:
+        return None
+    kernels = _numba_kernels()
+    if not kernels:
+        return None
+    try:  # compile for this dtype now (cached on disk)
+        Z, b, c = np.zeros((1, 1), dtype), np.zeros((1, 1), dtype), np.zeros(1, dtype)
+        kernels["bias_softmax_shift"](Z, b, Z.copy(), c)
+        kernels["softmax_normalize"](np.ones((1, 1), dtype), c)
+    except Exception:  # pragma: no cover - a broken numba install
+        return None
+    return kernels["bias_softmax_shift"], kernels["softmax_normalize"]
 
 
 def flat_parameters(Ws: list[Array], bs: list[Array]) -> tuple[Array, list[Array], list[Array]]:
@@ -353,6 +424,7 @@ class Workspace:
         self.w: Any = np.empty(mb, dtype) if (gather and weighted) else None
         self.labels: Any = np.empty(mb, np.intp) if (gather and labels) else None
         self.argmax = np.empty(mb, np.intp)
+        self.col = np.empty(mb, dtype)  # a per-column work vector (the compiled softmax)
         self.scale = np.dtype(dtype).type(backprop.batch_scale(mb))
 
 
@@ -443,6 +515,7 @@ class FastTrainer:
         if relu is not None:
             self._bias_relu, self._relu_backward = relu
         self._is_relu = [relu is not None and type(g) is ReLU for g in self.acts]
+        self._softmax: Any = _compiled_softmax(self.acts, self.dtype)
         self._zero = self.dtype.type(0)
         from chainrule.network import accuracy_from_output  # (network imports training)
 
@@ -560,10 +633,17 @@ class FastTrainer:
         # -- forward: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]);  inverted dropout ---------
         A = Xb
         is_relu, zero, one = self._is_relu, self._zero, self._one
+        last = self.L - 1
         for l, (W, b, g, Z, Al, D) in enumerate(zip(Ws, bs, acts, ws.Z, ws.A, ws.D, strict=True)):
             matmul(W, A, out=Z)
             if is_relu[l]:
                 self._bias_relu(Z, b, Al, zero)  # Z += b; A = max(Z, 0), compiled, one pass
+            elif l == last and self._softmax is not None:
+                # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): softmax(), with fewer calls
+                shift, normalize = self._softmax
+                shift(Z, b, Al, ws.col)
+                np.exp(Al, out=Al)
+                normalize(Al, ws.col)
             else:
                 Z += b
                 g.forward(Z, out=Al)
