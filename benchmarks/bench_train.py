@@ -35,6 +35,13 @@ Implementations ("peers"):
     The floor: only the matrix products one epoch needs, in NumPy, into
     preallocated outputs: per batch Z = W A for every layer, dW = dZ A_prevᵀ
     for every layer and dA_prev = Wᵀ dZ for layers 2..L.
+``minimum``
+    A lower bound for any exact implementation: the products of ``gemm``
+    plus the two other things an epoch cannot skip, gathering each shuffled
+    mini-batch and the optimizer's update of every parameter (chainrule's
+    compiled update where numba is installed).  The report prints
+    ``minimum / peer`` under each target: where it is above the target, the
+    target cannot be met on that machine without changing the arithmetic.
 ``nielsen``
     (workload N3 only) ``chainrule.nielsen.sgd``, the chapter-3 trainer.
 
@@ -109,7 +116,7 @@ class Workload:
     nielsen_lmbda: float = 0.0  # N3: Nielsen's λ (λ/n convention)
     data: str = ""  # "mnist", "mnist-nielsen", "cat", "digits"
     dtypes: tuple[str, ...] = ("float64", "float32")
-    peers: tuple[str, ...] = ("chainrule", "reference", "sklearn", "torch", "gemm")
+    peers: tuple[str, ...] = ("chainrule", "reference", "sklearn", "torch", "gemm", "minimum")
     rounds_scale: float = 1.0
     # consecutive epochs per peer and round; with burst > 1 the first of each burst is
     # not recorded, so every recorded epoch follows an epoch of the same peer (steady
@@ -195,7 +202,7 @@ WORKLOADS = {
         nielsen_lmbda=5.0,
         data="mnist-nielsen",
         dtypes=("float64",),
-        peers=("nielsen", "chainrule", "reference", "sklearn", "torch", "gemm"),
+        peers=("nielsen", "chainrule", "reference", "sklearn", "torch", "gemm", "minimum"),
         rounds_scale=0.4,
         note="sklearn has no sigmoid output for multiclass: it uses softmax + log-loss",
     ),
@@ -561,6 +568,67 @@ def gemm_runner(w: Workload, dtype: str) -> FnRunner:
     return FnRunner("gemm", epoch)
 
 
+def minimum_runner(w: Workload, dtype: str) -> FnRunner:
+    """The floor plus the two other things no exact epoch can skip.
+
+    Per batch: gather the shuffled mini-batch's examples into a buffer (as
+    chainrule's ``take``), the products of ``gemm_runner`` on that batch, and
+    the optimizer's update of every parameter, with the fastest exact update
+    we have (chainrule's compiled kernel where numba is installed, else its
+    NumPy update).  No bias, activation, loss or bookkeeping: a lower bound
+    for any implementation of the same arithmetic on this machine, so a
+    target ratio below ``minimum / peer`` cannot be met here.
+    """
+    from chainrule.optim import SGD, Adam
+
+    rng = np.random.default_rng(0)
+    dims, m = w.dims, w.m
+    bs = w.batch_size or m
+    L = len(dims) - 1
+    n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, L + 1))
+    flat = (rng.standard_normal(n_params) * 0.05).astype(dtype)
+    grad = np.zeros_like(flat)
+    shapes_W = [(dims[l], dims[l - 1]) for l in range(1, L + 1)]
+    Ws, _ = _fast._views(flat, shapes_W, [(n, 1) for n in dims[1:]])
+    dWs, _ = _fast._views(grad, shapes_W, [(n, 1) for n in dims[1:]])
+    opt = Adam() if w.optimizer == "adam" else SGD()
+    opt.init([flat])
+    compiled = _fast._compiled_update(opt, flat)
+    one = np.dtype(dtype).type(1)
+
+    def update() -> None:
+        if compiled is not None:
+            compiled([flat], [grad], w.lr, one)
+        else:
+            opt.step([flat], [grad], w.lr)
+
+    X_rows = np.ascontiguousarray(w.X.T)  # (m, n0): chainrule gathers rows of this layout
+    sizes = [min(bs, m - s) for s in range(0, m, bs)]
+    bufs: dict[int, Any] = {}
+    for mb in set(sizes):
+        A = [np.empty((mb, dims[0]), dtype)]  # the gathered rows; A[0] = its transpose
+        A += [rng.random((n, mb)).astype(dtype) for n in dims[1:]]
+        dZ = [(rng.random((n, mb)) - 0.5).astype(dtype) for n in dims[1:]]
+        dA = [np.empty((n, mb), dtype) for n in dims[1:-1]]
+        bufs[mb] = A, dZ, dA
+
+    def epoch() -> None:
+        perm = rng.permutation(m)
+        for start, mb in zip(range(0, m, bs), sizes, strict=True):
+            A, dZ, dA = bufs[mb]
+            Xb = X_rows if mb == m else X_rows.take(perm[start : start + mb], 0, A[0], "clip")
+            acts = [Xb.T, *A[1:]]
+            for l in range(L):  # Z[l] = W[l] A[l-1]
+                np.matmul(Ws[l], acts[l], out=acts[l + 1])
+            for l in range(L - 1, -1, -1):  # dW[l] = dZ[l] A[l-1]ᵀ; dA[l-1] = W[l]ᵀ dZ[l]
+                np.matmul(dZ[l], acts[l].T, out=dWs[l])
+                if l > 0:
+                    np.matmul(Ws[l].T, dZ[l], out=dA[l - 1])
+            update()
+
+    return FnRunner("minimum", epoch)
+
+
 # --------------------------------------------------------------------------------------
 # Timing
 # --------------------------------------------------------------------------------------
@@ -605,6 +673,8 @@ def bench(
                 runners.append(r)
         elif p == "gemm":
             runners.append(gemm_runner(w, dtype))
+        elif p == "minimum":
+            runners.append(minimum_runner(w, dtype))
     try:
         for r in runners:
             res.times[r.name] = []
@@ -638,7 +708,7 @@ def fmt_ms(s: float) -> str:
 
 
 def report(results: list[Result], out: Callable[[str], None]) -> None:
-    cols = ["chainrule", "nielsen", "reference", "sklearn", "torch", "gemm"]
+    cols = ["chainrule", "nielsen", "reference", "sklearn", "torch", "gemm", "minimum"]
     out("")
     out("median epoch time in ms (ratio = chainrule / peer; < 1 means chainrule is faster)")
     head = f"{'workload':8} {'dtype':8}" + "".join(f"{c:>11}" for c in cols)
@@ -685,6 +755,17 @@ def report(results: list[Result], out: Callable[[str], None]) -> None:
                 f"  {r.workload} {r.dtype}: chainrule / {peer} = {ratio:.2f} (target ≤ {limit}): "
                 f"{verdict}"
             )
+            if "minimum" in names:
+                # the same ratio for the work no exact implementation can skip
+                bound = r.median(names["minimum"]) / r.median(names[peer])
+                out(
+                    f"      lower bound here: minimum / {peer} = {bound:.2f}"
+                    + (
+                        " (above the target: no exact implementation can meet it on this machine)"
+                        if bound > limit
+                        else f" (the target leaves {limit / bound - 1:.0%} on top of it)"
+                    )
+                )
 
 
 # --------------------------------------------------------------------------------------
@@ -864,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated, from " + ", ".join(WORKLOADS) + " (or 'none')",
     )
     ap.add_argument("--dtypes", default="float64,float32")
-    ap.add_argument("--peers", default="chainrule,nielsen,reference,sklearn,torch,gemm")
+    ap.add_argument("--peers", default="chainrule,nielsen,reference,sklearn,torch,gemm,minimum")
     ap.add_argument(
         "--rounds",
         type=int,
