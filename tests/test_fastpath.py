@@ -29,6 +29,7 @@ DTYPES = ["float64", "float32"]
 # name: (layer_dims, hidden, output, loss, target kind)
 CONFIGS = {
     "relu-softmax": ([6, 9, 5, 4], "relu", "softmax", "cce", "onehot"),
+    "relu-softmax10": ([6, 9, 10], "relu", "softmax", "cce", "onehot"),  # ≥ 8 classes
     "tanh-sigmoid": ([6, 8, 1], "tanh", "sigmoid", "bce", "binary"),
     "sigmoid-multilabel": ([6, 7, 3], "sigmoid", "sigmoid", "bce", "multilabel"),
     "leaky-identity": ([6, 8, 5, 2], "leaky_relu", "identity", "mse", "real"),
@@ -607,16 +608,23 @@ def test_l2_given_to_the_trainer_instead_of_the_network():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(10, 128), (1, 5), (2, 3), (37, 9), (300, 4), (4, 1000)])
-def test_compiled_softmax_equals_numpy(dtype, shape):
-    """Z + b, then softmax around NumPy's exp: activations.softmax's bits, any shape."""
+@pytest.mark.parametrize(
+    "shape", [(10, 128), (1, 5), (2, 3), (37, 9), (300, 4), (4, 1000), (129, 2), (8, 7)]
+)
+@pytest.mark.parametrize("scale", [1.0, 30.0])
+def test_compiled_softmax_equals_numpy(dtype, shape, scale):
+    """Z + b, then softmax around NumPy's exp: activations.softmax's bits, m ≥ 2 columns.
+
+    (At scale 1 no single term dominates a column's sum, so an order of summation
+    other than NumPy's shows in the last bits.)
+    """
     _numba_or_skip()
     from chainrule.activations import softmax
 
     shift, normalize = _fast._compiled_softmax([ReLU(), Softmax()], dtype)
     rng = np.random.default_rng(sum(shape))
     n, m = shape
-    Z0 = (rng.standard_normal(shape) * 30).astype(dtype)
+    Z0 = (rng.standard_normal(shape) * scale).astype(dtype)
     b = (rng.standard_normal((n, 1)) * 5).astype(dtype)
     Zn = Z0 + b
     An = softmax(Zn)
@@ -655,3 +663,46 @@ def test_compiled_softmax_special_values(dtype):
 def test_no_softmax_output_no_softmax_kernels():
     assert _fast._compiled_softmax([Softmax(), Sigmoid()], "float64") is None
     assert _fast._compiled_softmax([], "float64") is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("bs", "m", "mode"),
+    [(1, 12, "shuffle"), (12, 12, "full"), (64, 65, "shuffle"), (8, 40, "slice")],
+)
+def test_softmax_output_ten_classes_bitwise_equal(dtype, bs, m, mode):
+    """Ten classes, one-example batches included (where NumPy sums a column pairwise)."""
+    nets, (c_ref, _), (c_fast, _, ft) = run_both(
+        "relu-softmax10", dtype, "adam", bs=None if mode == "full" else bs, mode=mode, m=m,
+        dropout=0.2, l2=0.1, weights=True, epochs=2,
+    )  # fmt: skip
+    assert_same_params(*nets)
+    assert c_fast == c_ref
+    if _fast._numba_kernels():
+        assert ft._softmax is not None  # the compiled softmax took part (for m ≥ 2)
+
+
+def test_compiled_softmax_is_used_for_batches_of_two_or_more():
+    """The step calls the compiled pair for m ≥ 2 and NumPy's softmax for m = 1."""
+    _numba_or_skip()
+    net = chainrule.Network([6, 9, 10], "relu", "softmax", "cce", seed=3)
+    X, Y = make_data("onehot", 6, 10, 12, "float64")
+    ft = _fast.FastTrainer(net, get_optimizer("adam"), np.asfortranarray(X),
+                           np.asfortranarray(Y), None)  # fmt: skip
+    assert ft._softmax is not None
+    calls = []
+    shift, normalize = ft._softmax
+
+    def counted(name, fn):
+        def call(*args):
+            calls.append((name, args[0].shape[1]))
+            return fn(*args)
+
+        return call
+
+    ft._softmax = (counted("shift", shift), counted("normalize", normalize))
+    rng = np.random.default_rng(0)
+    ft.step(np.arange(5), 0.01, rng)
+    assert calls == [("shift", 5), ("normalize", 5)]
+    ft.step(np.arange(1), 0.01, rng)  # one example: the NumPy softmax
+    assert len(calls) == 2

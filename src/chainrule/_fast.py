@@ -52,7 +52,8 @@ one exception is the compiled loops, which restate
 :meth:`chainrule.optim.SGD._update`, :meth:`chainrule.optim.Adam._update`
 and :class:`chainrule.activations.ReLU`'s ``forward``/``backward`` and
 :func:`chainrule.activations.softmax` (all but its exponential) and are
-tested bit-for-bit against them (NaN, ±inf and signed zeros included).
+tested bit-for-bit against them (±inf and signed zeros included; NaN wherever
+NumPy gives NaN, its sign bit aside).
 """
 
 from __future__ import annotations
@@ -205,8 +206,9 @@ def _define_kernels(jit: Any) -> dict[str, Any]:
     @jit
     def softmax_normalize(A, c):
         # A[:, j] ← A[:, j] / Σᵢ A[i, j], the sums added row after row, in the order
-        # of np.add.reduce(A, axis=0) over a C-ordered A (the reduced axis is not the
-        # contiguous one, so NumPy adds whole rows in turn, without pairwise blocking)
+        # of np.add.reduce(A, axis=0) over a C-ordered A with m ≥ 2 columns (the
+        # reduced axis is not the contiguous one, so NumPy adds whole rows in turn;
+        # a single column is contiguous, and NumPy sums it pairwise: not used there)
         n, m = A.shape
         for j in range(m):
             c[j] = A[0, j]
@@ -302,8 +304,9 @@ def _compiled_softmax(acts: Sequence[Activation], dtype: Any) -> Any:
 
     For a softmax output layer: ``A = softmax(Z + b)`` as :func:`chainrule.
     activations.softmax` computes it, in three calls instead of six (the
-    exponential stays NumPy's, so the values are its bits).  None without
-    numba, for another output activation, or if compiling fails.
+    exponential stays NumPy's, so the values are its bits), for batches of
+    two or more examples.  None without numba, for another output
+    activation, or if compiling fails.
     """
     from chainrule.activations import Softmax
 
@@ -638,8 +641,9 @@ class FastTrainer:
             matmul(W, A, out=Z)
             if is_relu[l]:
                 self._bias_relu(Z, b, Al, zero)  # Z += b; A = max(Z, 0), compiled, one pass
-            elif l == last and self._softmax is not None:
-                # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): softmax(), with fewer calls
+            elif l == last and self._softmax is not None and ws.m > 1:
+                # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): softmax(), with fewer calls.
+                # (Not for a one-example batch: NumPy sums an (n, 1) column pairwise.)
                 shift, normalize = self._softmax
                 shift(Z, b, Al, ws.col)
                 np.exp(Al, out=Al)
