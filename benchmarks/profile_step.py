@@ -11,8 +11,10 @@ epochs, in µs per step.  Then, in the same process and for comparison:
 
 * the same products back to back on fixed operands (the ``gemm`` floor of
   ``bench_train.py``),
-* the Adam update alone, called repeatedly on the same vectors, and the
-  gather of random batches alone ("in isolation": hot caches).
+* the Adam update alone, called repeatedly on the same vectors ("in
+  isolation": hot caches), then again after 2 ms of spinning (no memory
+  traffic of ours) and after reading 64 MB (cold caches), and the gather of
+  random batches alone.
 
 The timers cost ~0.2 µs per call, so the step runs slightly slower than in
 ``fit``.  Examples::
@@ -180,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted({k for s in full for k in s}, key=lambda k: -med(k))
     out(f"\nin the loop: median µs per step over {len(full)} steps ({args.epochs} epochs)")
     for k in names:
-        out(f"  {k:44} {med(k):8.1f}")
+        out(f"  {k:50} {med(k):8.1f}")
     products = [sum(v for k, v in s.items() if "=" in k and "Σ" not in k) for s in full]
-    out(f"  {'all products':44} {median_us(products):8.1f}")
+    out(f"  {'all products':50} {median_us(products):8.1f}")
 
     # -- the same in isolation ------------------------------------------------------------
     dt = np.dtype(args.dtype)
@@ -208,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         return median_us(ts)
 
     out("\nin isolation (same process, hot caches): median µs per call")
-    out(f"  {'all products, back to back (gemm floor)':44} {median_of(floor_step):8.1f}")
+    out(f"  {'all products, back to back (gemm floor)':50} {median_of(floor_step):8.1f}")
     opt = Adam()
     flat = (rng.standard_normal(net.n_params) * 0.05).astype(dt)
     grad = rng.standard_normal(net.n_params).astype(dt)
@@ -217,14 +219,39 @@ def main(argv: list[str] | None = None) -> int:
     one = dt.type(1)
     if upd is not None:
         out(
-            f"  {'Adam update (compiled)':44} "
+            f"  {'Adam update (compiled)':50} "
             f"{median_of(lambda: upd([flat], [grad], 1e-3, one)):8.1f}"
         )
-    out(f"  {'Adam update (NumPy)':44} {median_of(lambda: opt.step([flat], [grad], 1e-3)):8.1f}")
+    out(f"  {'Adam update (NumPy)':50} {median_of(lambda: opt.step([flat], [grad], 1e-3)):8.1f}")
+    if upd is not None:
+        # the same call after time has passed with no memory traffic of ours (2 ms of
+        # spinning, about one step), and after streaming 64 MB (caches surely cold):
+        # how long the update's vectors stay in this machine's caches between steps
+        big = np.ones(8_000_000)
+
+        def spin_then_update() -> float:
+            end = clock() + 2_000_000
+            while clock() < end:
+                pass
+            t = clock()
+            upd([flat], [grad], 1e-3, one)
+            return (clock() - t) / 1e3
+
+        def stream_then_update() -> float:
+            big.sum()
+            t = clock()
+            upd([flat], [grad], 1e-3, one)
+            return (clock() - t) / 1e3
+
+        for label, fn in (
+            ("Adam update (compiled), after 2 ms of spinning", spin_then_update),
+            ("Adam update (compiled), after reading 64 MB", stream_then_update),
+        ):
+            out(f"  {label:50} {statistics.median(fn() for _ in range(200)):8.1f}")
     X_rows = np.ascontiguousarray(w.X.T)
     buf = np.empty((mb, w.dims[0]), dt)
     out(
-        f"  {'gather of a random batch':44} "
+        f"  {'gather of a random batch':50} "
         f"{median_of(lambda: X_rows.take(rng.integers(0, w.m, mb), 0, buf, 'clip')):8.1f}"
     )
     if args.out:
