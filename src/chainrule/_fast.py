@@ -188,16 +188,12 @@ def _define_kernels(jit: Any) -> dict[str, Any]:
         # a NaN in a column makes its sum, so every entry, NaN either way, and
         # z − (±0) differs only for z = ±0, where e⁰ = 1 either way.
         n, m = Z.shape
-        for i in range(n):
+        for i in range(n):  # Z[i] += b[i] and the running column maximum, in one pass
             bi = b[i, 0]
             for j in range(m):
-                Z[i, j] = Z[i, j] + bi
-        for j in range(m):
-            c[j] = Z[0, j]
-        for i in range(1, n):
-            for j in range(m):
-                z = Z[i, j]
-                if z > c[j]:
+                z = Z[i, j] + bi
+                Z[i, j] = z
+                if i == 0 or z > c[j]:
                     c[j] = z
         for i in range(n):
             for j in range(m):
