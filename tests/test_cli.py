@@ -745,7 +745,83 @@ def test_evaluate_all_and_another_file_score_every_row(capsys, file_run, tmp_pat
     assert "label column stored in the model file" in one_error_line(err, "evaluate")
 
 
+def test_evaluate_another_csv_reads_the_models_label_column(capsys, tmp_path):
+    """A model trained with --target-column reads another file's labels from that column."""
+    rng = np.random.default_rng(3)
+    names = np.array(["ant", "bee"])[np.arange(60) % 2]
+    X = np.where((names == "ant")[:, None], -2.0, 2.0) + 0.5 * rng.normal(size=(60, 2))
+    body = "".join(f"{n},{a},{b}\n" for n, (a, b) in zip(names, X, strict=True))
+    train, other = tmp_path / "train.csv", tmp_path / "other.csv"
+    train.write_text("species,x1,x2\n" + body)  # the label is the FIRST column
+    other.write_text("species,x1,x2\n" + body[: body.index("\n", 200) + 1])
+    out = tmp_path / "run"
+    argv = ["train", "--dataset", str(train), "--target-column", "species", "--epochs", "3"]
+    assert main([*argv, "--out", str(out), "--quiet", "--no-plot"]) == 0
+    capsys.readouterr()
+    m_other = len(other.read_text().splitlines()) - 1
+    rc, o, err = run_cli(capsys, "evaluate", str(out / "model.npz"), "--dataset", str(other),
+                         "--json")  # fmt: skip
+    assert rc == 0, err
+    res = json.loads(o)
+    assert (res["split"], res["m"]) == ("file", m_other)
+    # the same as naming the column: the stored one is the default
+    rc, o2, err = run_cli(capsys, "evaluate", str(out / "model.npz"), "--dataset", str(other),
+                          "--json", "--target-column", "species")  # fmt: skip
+    assert rc == 0, err
+    assert json.loads(o2)["accuracy"] == res["accuracy"]
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (
+            ["--output", "sigmoid"],
+            "loss binary_crossentropy, output sigmoid (inferred: loss from --output)",
+        ),
+        (["--loss", "mse"], "loss squared_error, output identity (inferred: output from --loss)"),
+        (
+            ["--output", "softmax", "--loss", "cce"],
+            "loss categorical_crossentropy, output softmax\n",
+        ),
+    ],
+)
+def test_train_header_says_what_was_inferred_from_what(capsys, tmp_path, option, said):
+    argv = ["train", "--dataset", "iris", "--epochs", "1", "--no-plot", "--no-progress"]
+    rc, out, err = run_cli(capsys, *argv, *option, "--out", str(tmp_path / "r"))
+    assert rc == 0, err
+    assert said in out
+    assert "), 1 epoch, batch 32" in out  # one epoch, not "1 epochs"
+    assert "finished 1 epoch (" in out
+
+
 # -- text class labels, data-file messages (review items 10, 5) ---------------------------------
+
+
+def test_data_file_errors_name_the_file_and_the_entry(capsys, tmp_path):
+    """A NaN in a training CSV, and X/y of different lengths given to evaluate."""
+    rng = np.random.default_rng(0)
+    rows = np.c_[rng.normal(size=(30, 3)), np.arange(30) % 2]
+    rows[5, 1] = np.nan
+    bad = tmp_path / "holes.csv"
+    np.savetxt(bad, rows, delimiter=",")
+    rc, _, err = run_cli(capsys, "train", "--dataset", str(bad), "--out", str(tmp_path / "a"))
+    assert rc == 1
+    msg = one_error_line(err, "train")
+    assert f"{bad}: X contains 1 NaN or infinite value(s)" in msg
+    assert "example (row) 5, column 1" in msg
+
+    good = tmp_path / "good.npz"
+    np.savez(good, X=np.nan_to_num(rows[:, :3]), y=rows[:, 3].astype(int))
+    argv = ["train", "--dataset", str(good), "--epochs", "1", "--no-plot", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    short = tmp_path / "short.npz"
+    np.savez(short, X=np.zeros((10, 3)), y=rows[:, 3].astype(int))
+    model = str(tmp_path / "run" / "model.npz")
+    rc, _, err = run_cli(capsys, "evaluate", model, "--dataset", str(short))
+    assert rc == 1
+    msg = one_error_line(err, "evaluate")
+    assert f"{short}: X has 10 examples (rows) but y has 30" in msg
 
 
 def test_csv_with_text_class_labels_trains_predicts_and_evaluates(capsys, tmp_path):

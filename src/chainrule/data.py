@@ -1582,6 +1582,14 @@ def _load_file(
             f"{path}: X has {X_rows.shape[0]} examples (rows) but y has {y.shape[0]} "
             f"(X {X_rows.shape}, y {y.shape}); files hold one example per row"
         )
+    if X_rows.dtype.kind == "f":  # name the file and the first bad entry
+        bad = ~np.isfinite(X_rows)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{path}: X contains {int(bad.sum())} NaN or infinite value(s), the first in "
+                f"example (row) {r}, column {c}; all values must be finite"
+            )
     task = _guess_task(y) if task is None else check_choice(task, TASKS, "task")
     if task == "regression" and y.dtype.kind not in "biuf":
         text = next(v for v in y.reshape(-1) if not _is_number(str(v)))

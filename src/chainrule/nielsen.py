@@ -126,7 +126,7 @@ from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
 from chainrule.network import Network
 from chainrule.optim import SGD
-from chainrule.training import DivergenceWarning
+from chainrule.training import DivergenceWarning, epochs_text
 
 __all__ = [
     "COSTS",
@@ -659,7 +659,7 @@ def sgd(
                 mon.message = f"stopped by callback after epoch {epoch}"
                 break
     if not mon.message:
-        mon.message = f"finished {mon.epochs_run} epochs"
+        mon.message = f"finished {epochs_text(mon.epochs_run)}"
     return mon
 
 
@@ -707,7 +707,7 @@ class Recipe:
         return (
             f"{list(self.sizes)} sigmoid, {self.cost.replace('_', '-')} cost, "
             f"weights {self.weight_init} {law}, "
-            f"η = {self.eta:g}{reg}, mini-batch {self.mini_batch_size}, {self.epochs} epochs"
+            f"η = {self.eta:g}{reg}, mini-batch {self.mini_batch_size}, {epochs_text(self.epochs)}"
         )
 
 

@@ -185,6 +185,11 @@ _POSTFIX_KEYS: dict[str, tuple[str, int]] = {
 }
 
 
+def epochs_text(n: int) -> str:
+    """``"1 epoch"``, ``"2 epochs"``: a count of epochs for messages."""
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
 def format_postfix(logs: Mapping[str, float], width: int | None = None) -> str:
     """The progress bar's postfix for one epoch's ``logs``: ``"J=0.2134 acc=0.991 ..."``.
 
@@ -547,12 +552,13 @@ def fit(
         fast.release()  # the trained values back into the network's own arrays
     if hist.stopped_early:
         hist.message = (
-            f"early stopping after epoch {hist.epoch[-1]}: no improvement for {patience} epochs"
+            f"early stopping after epoch {hist.epoch[-1]}: no improvement for "
+            f"{epochs_text(patience)}"
             f"{restored}"
         )
     elif not hist.message:
         n = len(hist.epoch)
-        hist.message = f"finished {n} epoch{'' if n == 1 else 's'}{restored}"
+        hist.message = f"finished {epochs_text(n)}{restored}"
     elif restored:
         hist.message += restored
     return hist

@@ -22,6 +22,7 @@ from typing import Any
 
 from chainrule.cli import UsageError
 from chainrule.cli._common import one_line_errors
+from chainrule.training import epochs_text
 
 __all__ = ["register", "run"]
 
@@ -237,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
         )
     print(
         f"final network: validation {_pct(result.validation)}, test {_pct(result.test)}; "
-        f"{mon.epochs_run} epochs in {result.seconds:.1f} s "
+        f"{epochs_text(mon.epochs_run)} in {result.seconds:.1f} s "
         f"(median {float(np.median(mon.epoch_seconds)) if mon.epoch_seconds else 0:.2f} s "
         "of training per epoch)"
     )

@@ -68,6 +68,7 @@ import numpy as np
 from chainrule._threads import blas_threads
 from chainrule.cli import UsageError
 from chainrule.cli._common import one_line_errors
+from chainrule.training import epochs_text
 
 if TYPE_CHECKING:
     from chainrule.data import Dataset
@@ -679,7 +680,7 @@ class _Head:
     loss: str
     n_out: int
     targets: str  # "indices" | "binary" | "one_hot" | "values"
-    inferred: list[str]
+    inferred: str  # what was inferred and from what ("" if nothing)
 
 
 def _choose_head(
@@ -689,7 +690,7 @@ def _choose_head(
     from chainrule.activations import get_activation
     from chainrule.losses import get_loss
 
-    inferred = []
+    inferred = ""
     loss_name = None if loss is None else get_loss(loss).name
     if output is None and loss_name is None:
         output, loss_name = {
@@ -697,14 +698,14 @@ def _choose_head(
             "multiclass": ("softmax", "categorical_crossentropy"),
             "regression": ("identity", "squared_error"),
         }[task]
-        inferred += ["output", "loss"]
+        inferred = "output and loss from the task"
     elif output is None:
         assert loss_name is not None
         output = get_loss(loss_name).canonical_activation
-        inferred.append("output")
+        inferred = "output from --loss"
     elif loss_name is None:
         loss_name = _CANONICAL_LOSS.get(get_activation(output).name, "squared_error")
-        inferred.append("loss")
+        inferred = "loss from --output"
     output = get_activation(output).name
     if task == "regression":
         if loss_name != "squared_error":
@@ -965,7 +966,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     T = {part: _targets(prep.y[part], head, net.dtype, target_scaling) for part in prep.X}
     has_val = "val" in prep.X
-    inferred = f" (inferred: {' and '.join(head.inferred)} from the task)" if head.inferred else ""
+    inferred = f" (inferred: {head.inferred})" if head.inferred else ""
     split = f"split seed {args.seed}"
     scaling = prep.preprocessing["kind"]
     scaling_text = {
@@ -989,7 +990,7 @@ def run_train(args: argparse.Namespace) -> int:
     reg = f"l2 {args.l2:g}, dropout {dropout if isinstance(dropout, list) else f'{dropout:g}'}"
     bs = "full batch" if args.batch_size is None else f"batch {args.batch_size}"
     say(
-        f"training  {args.optimizer} (α = {lr:g}, {schedule_text}), {args.epochs} epochs, "
+        f"training  {args.optimizer} (α = {lr:g}, {schedule_text}), {epochs_text(args.epochs)}, "
         f"{bs}, {reg}, seed {args.seed}"
         + (f", early stopping (patience {patience})" if args.early_stopping else "")
     )
@@ -1101,7 +1102,8 @@ def run_train(args: argparse.Namespace) -> int:
     for part_name, m in metrics.items():
         print(f"{part_name:12}" + "".join(f"{_fmt(m[c]):>12}" for c in cols))
     if history.diverged:
-        print(f"training diverged after {len(history.epoch)} completed epochs ({seconds:.1f} s)")
+        done = epochs_text(len(history.epoch))
+        print(f"training diverged after {done} completed ({seconds:.1f} s)")
     else:
         print(f"{history.message} ({seconds:.1f} s)")
     files = ["model.npz", "metrics.json"] + ([] if args.no_plot else ["learning_curve.png"])
@@ -1136,7 +1138,7 @@ def _head_of(net: Network, meta: dict[str, Any]) -> _Head:
         targets = {"multiclass": "indices", "binary": "binary", "multilabel": "one_hot"}.get(
             task, "values"
         )
-    return _Head(net.activations[-1].name, net.loss.name, net.layer_dims[-1], targets, [])
+    return _Head(net.activations[-1].name, net.loss.name, net.layer_dims[-1], targets, "")
 
 
 def _read_rows(
@@ -1191,6 +1193,12 @@ def _read_rows(
     if not np.isfinite(X).all():
         r, c = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{path}: non-finite value {X[r, c]} in example (row) {r}, column {c}")
+    if y is not None and (np.ndim(y) == 0 or np.shape(y)[0] != X.shape[0]):
+        raise ValueError(
+            f"{path}: X has {X.shape[0]} examples (rows) but y has "
+            f"{np.shape(y)[0] if np.ndim(y) else 'none'} (X {X.shape}, y {np.shape(y)}); "
+            "files hold one example per row"
+        )
     return X, y
 
 
@@ -1279,7 +1287,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 f"{args.split} split)"
             )
         path = Path(dataset).expanduser()
-        X_rows, y = _read_rows(path, _column_arg(args.target_column), need_target=True)
+        target = _column_arg(args.target_column)
+        if target is None and path.suffix.lower() == ".csv":
+            target = meta.get("target_column")  # the label column train read, if it was a CSV
+        X_rows, y = _read_rows(path, target, need_target=True)
         assert y is not None
         _check_features(X_rows, net, path)
         preprocessing = meta.get("preprocessing") or {"kind": "none"}
