@@ -44,7 +44,7 @@ import os
 import struct
 import warnings
 import zlib
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -70,6 +70,7 @@ __all__ = [
     "Dataset",
     "MinMaxScaler",
     "Standardizer",
+    "apply_preprocessing",
     "default_data_dir",
     "flatten_images",
     "load_catvnoncat",
@@ -78,6 +79,7 @@ __all__ = [
     "load_sklearn",
     "one_hot",
     "read_idx",
+    "scaler_from_metadata",
     "train_val_test_split",
 ]
 
@@ -530,6 +532,77 @@ def _preview(values: npt.NDArray[Any], limit: int = 10) -> str:
     vals = np.unique(values)
     shown = ", ".join(repr(v.item()) for v in vals[:limit])
     return shown + (f", ... ({vals.size} distinct)" if vals.size > limit else "")
+
+
+def scaler_from_metadata(preprocessing: Mapping[str, Any]) -> Standardizer | MinMaxScaler | None:
+    """A fitted scaler rebuilt from the statistics a model file stores (None: no scaling).
+
+    Parameters
+    ----------
+    preprocessing : mapping
+        ``{"kind": "standard", "mean": [...], "std": [...]}`` or
+        ``{"kind": "minmax", "min": [...], "range": [...]}`` (one entry per
+        feature), as ``chainrule train`` writes into the model's metadata; any
+        other kind gives None.
+
+    Returns
+    -------
+    Standardizer, MinMaxScaler or None
+    """
+    kind = preprocessing.get("kind", "none")
+    scaler: Standardizer | MinMaxScaler
+    if kind == "standard":
+        st = Standardizer()
+        st.mean_ = np.asarray(preprocessing["mean"], dtype=np.float64).reshape(-1, 1)
+        st.scale_ = np.asarray(preprocessing["std"], dtype=np.float64).reshape(-1, 1)
+        st.std_ = st.scale_
+        st.n_features_ = int(st.mean_.size)
+        scaler = st
+    elif kind == "minmax":
+        mm = MinMaxScaler()
+        mm.min_ = np.asarray(preprocessing["min"], dtype=np.float64).reshape(-1, 1)
+        mm.range_ = np.asarray(preprocessing["range"], dtype=np.float64).reshape(-1, 1)
+        mm.max_ = mm.min_ + mm.range_
+        mm.n_features_ = int(mm.min_.size)
+        scaler = mm
+    else:
+        return None
+    return scaler
+
+
+def apply_preprocessing(
+    X: Any, preprocessing: Mapping[str, Any] | None, dtype: Any = "float64"
+) -> Array:
+    """Raw features -> network input, as a model file's stored preprocessing says.
+
+    ``chainrule train`` stores the input scaling it fitted on the training part
+    in the model's ``metadata["preprocessing"]``; this applies it, as
+    ``chainrule predict`` and ``chainrule evaluate`` do::
+
+        net = chainrule.load("run/model.npz")
+        A = net.forward(apply_preprocessing(X_raw.T, net.metadata.get("preprocessing"), net.dtype))
+
+    Parameters
+    ----------
+    X : array_like of shape (n[0], m)
+        Raw features, one example per column.
+    preprocessing : mapping or None
+        ``{"kind": "standard" | "minmax" | "divide" | "none", ...}`` (see
+        :func:`scaler_from_metadata`; "divide" is ``{"kind": "divide", "by":
+        255.0}`` for pixels); None means no scaling.
+    dtype : dtype, default "float64"
+        The result's dtype (the network's).
+
+    Returns
+    -------
+    ndarray of shape (n[0], m)
+    """
+    pre = preprocessing or {"kind": "none"}
+    if pre.get("kind", "none") == "divide":
+        return (np.asarray(X, dtype=np.float64) / float(pre["by"])).astype(dtype)
+    scaler = scaler_from_metadata(pre)
+    X = np.asarray(X).astype(dtype, copy=False)
+    return X if scaler is None else scaler.transform(X)
 
 
 def one_hot(y: Any, n_classes: int | None = None, dtype: Any = "float64") -> Array:

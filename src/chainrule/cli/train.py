@@ -68,6 +68,7 @@ import numpy as np
 from chainrule._threads import blas_threads
 from chainrule.cli import UsageError
 from chainrule.cli._common import one_line_errors
+from chainrule.data import apply_preprocessing, scaler_from_metadata
 from chainrule.training import epochs_text
 
 if TYPE_CHECKING:
@@ -163,7 +164,13 @@ def _batch_size(text: str) -> int | None:
     """A mini-batch size; ``full`` or ``0`` means full-batch gradient descent (None)."""
     if text.strip().lower() in ("full", "0"):
         return None
-    return _int(text, 1)
+    try:
+        return _int(text, 1)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, or 0 or 'full' for full-batch gradient descent; "
+            f"got {text!r}"
+        ) from None
 
 
 def _hidden_layers(text: str) -> list[int]:
@@ -567,38 +574,6 @@ def _parts(ds: Dataset) -> list[str]:
     return ["train", "val", "test"] if ds.X_val is not None else ["train", "test"]
 
 
-def _make_scaler(preprocessing: dict[str, Any]) -> Any:
-    """A fitted :mod:`chainrule.data` scaler rebuilt from stored statistics (None if no scaling)."""
-    from chainrule.data import MinMaxScaler, Standardizer
-
-    kind = preprocessing.get("kind", "none")
-    scaler: Any
-    if kind == "standard":
-        scaler = Standardizer()
-        scaler.mean_ = np.asarray(preprocessing["mean"], dtype=np.float64).reshape(-1, 1)
-        scaler.scale_ = np.asarray(preprocessing["std"], dtype=np.float64).reshape(-1, 1)
-        scaler.std_ = scaler.scale_
-    elif kind == "minmax":
-        scaler = MinMaxScaler()
-        scaler.min_ = np.asarray(preprocessing["min"], dtype=np.float64).reshape(-1, 1)
-        scaler.range_ = np.asarray(preprocessing["range"], dtype=np.float64).reshape(-1, 1)
-        scaler.max_ = scaler.min_ + scaler.range_
-    else:
-        return None
-    scaler.n_features_ = int(np.size(scaler.mean_ if kind == "standard" else scaler.min_))
-    return scaler
-
-
-def _preprocess(X: np.ndarray, preprocessing: dict[str, Any], dtype: Any) -> np.ndarray:
-    """Raw features (n, m) -> network input (n, m), as stored in the model file."""
-    kind = preprocessing.get("kind", "none")
-    if kind == "divide":
-        return (np.asarray(X, dtype=np.float64) / float(preprocessing["by"])).astype(dtype)
-    scaler = _make_scaler(preprocessing)
-    X = np.asarray(X).astype(dtype, copy=False)
-    return X if scaler is None else scaler.transform(X)
-
-
 def _load(
     name: str,
     *,
@@ -668,7 +643,7 @@ def _load(
             }
         else:
             preprocessing = {"kind": "none"}
-    X = {part: _preprocess(raw[part], preprocessing, ds.X_train.dtype) for part in parts}
+    X = {part: apply_preprocessing(raw[part], preprocessing, ds.X_train.dtype) for part in parts}
     return _Prepared(ds, X, y, preprocessing)
 
 
@@ -742,15 +717,22 @@ def _targets(y: np.ndarray, head: _Head, dtype: Any, target_scaling: dict[str, A
     Y = np.asarray(y, dtype=dtype)
     Y = Y.reshape(1, -1) if Y.ndim == 1 else Y
     if target_scaling:
-        Y = _make_scaler({"kind": "standard", **target_scaling}).transform(Y)
+        Y = _target_scaler(target_scaling).transform(Y)
     return Y
+
+
+def _target_scaler(target_scaling: dict[str, Any]) -> Any:
+    """The Standardizer of regression targets, rebuilt from the stored mean and std."""
+    scaler = scaler_from_metadata({"kind": "standard", **target_scaling})
+    assert scaler is not None
+    return scaler
 
 
 def _unscale_targets(AL: np.ndarray, target_scaling: dict[str, Any] | None) -> np.ndarray:
     """Network outputs -> predictions in the original units of the targets."""
     if not target_scaling:
         return AL
-    return np.asarray(_make_scaler({"kind": "standard", **target_scaling}).inverse_transform(AL))
+    return np.asarray(_target_scaler(target_scaling).inverse_transform(AL))
 
 
 def _class_of(AL: np.ndarray) -> np.ndarray:
@@ -1202,6 +1184,24 @@ def _read_rows(
     return X, y
 
 
+def _stored_preprocessing(meta: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The input scaling stored in the model file; a note on stderr when there is none.
+
+    ``chainrule train`` always stores it (``{"kind": "none"}`` included); a model
+    saved from Python with ``Network.save`` stores none, and its inputs must then
+    already be scaled as they were in training.
+    """
+    pre = meta.get("preprocessing")
+    if pre is None:
+        print(
+            f"note: {model} stores no input scaling (it was not written by 'chainrule train'): "
+            "the inputs are used as given, so scale them as they were for training",
+            file=sys.stderr,
+        )
+        return {"kind": "none"}
+    return dict(pre)
+
+
 def _check_features(X_rows: np.ndarray, net: Network, path: Path) -> None:
     n0, n = net.layer_dims[0], X_rows.shape[1]
     if n != n0:
@@ -1293,8 +1293,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         X_rows, y = _read_rows(path, target, need_target=True)
         assert y is not None
         _check_features(X_rows, net, path)
-        preprocessing = meta.get("preprocessing") or {"kind": "none"}
-        X = _preprocess(X_rows.T, preprocessing, net.dtype)
+        preprocessing = _stored_preprocessing(meta, args.model)
+        X = apply_preprocessing(X_rows.T, preprocessing, net.dtype)
         if head.targets != "values":
             k = head.n_out if head.n_out > 1 else 2
             names = meta.get("class_names") or [str(i) for i in range(k)]
@@ -1392,7 +1392,7 @@ def run_predict(args: argparse.Namespace) -> int:
     path = Path(args.input).expanduser()
     X_rows, _ = _read_rows(path, _column_arg(args.target_column), need_target=False)
     _check_features(X_rows, net, path)
-    X = _preprocess(X_rows.T, meta.get("preprocessing") or {"kind": "none"}, net.dtype)
+    X = apply_preprocessing(X_rows.T, _stored_preprocessing(meta, args.model), net.dtype)
     AL = net.forward(X)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
