@@ -826,6 +826,14 @@ def test_predict_with_a_python_saved_model_notes_the_missing_scaling(capsys, tmp
     assert_allclose(got, P.T, rtol=1e-5)  # predict prints 6 significant digits
 
 
+def test_train_header_counts_one_decay_interval_as_one_epoch(capsys, tmp_path):
+    argv = ["train", "--dataset", "iris", "--epochs", "2", "--no-plot", "--no-progress"]
+    argv += ["--lr-schedule", "stepwise", "--decay", "0.5", "--decay-interval", "1"]
+    rc, out, err = run_cli(capsys, *argv, "--out", str(tmp_path / "r"))
+    assert rc == 0, err
+    assert "stepwise, decay 0.5 every 1 epoch), 2 epochs," in out
+
+
 # -- text class labels, data-file messages (review items 10, 5) ---------------------------------
 
 
@@ -854,6 +862,22 @@ def test_data_file_errors_name_the_file_and_the_entry(capsys, tmp_path):
     assert rc == 1
     msg = one_error_line(err, "evaluate")
     assert f"{short}: X has 10 examples (rows) but y has 30" in msg
+
+    # a NaN label: named with its file and row, in train and in evaluate
+    labels = tmp_path / "labels.csv"
+    reg = np.c_[rng.normal(size=(30, 3)), rng.normal(size=30)]
+    reg[7, 3] = np.nan
+    np.savetxt(labels, reg, delimiter=",")
+    rc, _, err = run_cli(capsys, "train", "--dataset", str(labels), "--out", str(tmp_path / "b"))
+    assert rc == 1
+    assert f"{labels}: y contains a NaN or infinite label, the first in example (row) 7" in (
+        one_error_line(err, "train")
+    )
+    nan_y = tmp_path / "nan_y.npz"
+    np.savez(nan_y, X=np.zeros((30, 3)), y=np.where(np.arange(30) == 4, np.nan, 1.0))
+    rc, _, err = run_cli(capsys, "evaluate", model, "--dataset", str(nan_y))
+    assert rc == 1
+    assert f"{nan_y}: non-finite label nan in example (row) 4" in one_error_line(err, "evaluate")
 
 
 def test_csv_with_text_class_labels_trains_predicts_and_evaluates(capsys, tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import math
+import re
 import struct
 import tracemalloc
 import warnings
@@ -1062,3 +1063,21 @@ def test_apply_preprocessing_by_hand():
     meta = {"kind": "standard", "mean": fitted.mean_.ravel().tolist(),
             "std": fitted.std_.ravel().tolist()}  # fmt: skip
     assert_allclose(apply_preprocessing(Z, meta), fitted.transform(Z), rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("pre", "says"),
+    [
+        ({"kind": "Standard", "mean": [0.0], "std": [1.0]}, "kind must be"),
+        ({"kind": "standard", "mean": [0.0]}, "missing ['std']"),
+        ({"kind": "standard", "mean": [0.0, 1.0], "std": [1.0]}, "equal length"),
+        ({"kind": "minmax", "min": [0.0], "range": [0.0]}, "'range' must be > 0"),
+        ({"kind": "divide"}, "'by' > 0"),
+        ({"kind": "divide", "by": -1.0}, "'by' > 0"),
+    ],
+)
+def test_apply_preprocessing_refuses_bad_statistics(pre, says):
+    from chainrule.data import apply_preprocessing
+
+    with pytest.raises(ValueError, match=re.escape(says)):
+        apply_preprocessing(np.ones((1, 3)), pre)

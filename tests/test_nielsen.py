@@ -616,6 +616,16 @@ def test_cli_mnist(mnist_nielsen, tmp_path, capsys):
     net = load(out / "model.npz")
     assert accuracy(net, mnist_nielsen.X_test, mnist_nielsen.y_test) == count
     assert net.metadata["nielsen"]["recipe"]["cost"] == "quadratic"
+    # the model stores its input scaling (pixels / 255): chainrule predict takes raw
+    # 0-255 pixels, as for every image-set model, with no note about missing scaling
+    pixels = tmp_path / "pixels.npz"
+    Xt = mnist_nielsen.X_test[:, :20]
+    np.savez(pixels, X=np.rint(Xt.T * 255.0))
+    assert main(["predict", str(out / "model.npz"), str(pixels)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    classes = [int(ln.split(",")[0]) for ln in captured.out.splitlines()[1:]]
+    assert classes == net.forward(np.rint(Xt * 255.0) / 255.0).argmax(axis=0).tolist()
 
 
 def test_cli_is_registered():

@@ -17,6 +17,8 @@ What is here
   :func:`read_idx` -- the individual loaders.
 * :func:`train_val_test_split`, :func:`one_hot`, :func:`flatten_images`,
   :class:`Standardizer`, :class:`MinMaxScaler` -- the building blocks.
+* :func:`apply_preprocessing`, :func:`scaler_from_metadata` -- a model file's
+  stored input scaling, applied to raw features as ``chainrule predict`` does.
 
 Where the real data lives
 -------------------------
@@ -548,8 +550,31 @@ def scaler_from_metadata(preprocessing: Mapping[str, Any]) -> Standardizer | Min
     Returns
     -------
     Standardizer, MinMaxScaler or None
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind, missing statistics, lists of different lengths, or
+        a non-positive ``std``/``range``.
     """
     kind = preprocessing.get("kind", "none")
+    if kind not in ("standard", "minmax", "divide", "none"):
+        raise ValueError(
+            f"preprocessing kind must be 'standard', 'minmax', 'divide' or 'none', got {kind!r}"
+        )
+    need = {"standard": ("mean", "std"), "minmax": ("min", "range")}.get(kind, ())
+    if need:
+        missing = [k for k in need if k not in preprocessing]
+        if missing:
+            raise ValueError(f"preprocessing of kind {kind!r} needs {need}; missing {missing}")
+        a, b = (np.asarray(preprocessing[k], dtype=np.float64).reshape(-1) for k in need)
+        if a.size != b.size or not (np.isfinite(a).all() and np.isfinite(b).all()):
+            raise ValueError(
+                f"preprocessing {need[0]!r} and {need[1]!r} must be finite lists of equal "
+                f"length, got lengths {a.size} and {b.size}"
+            )
+        if (b <= 0).any():
+            raise ValueError(f"preprocessing {need[1]!r} must be > 0 for every feature")
     scaler: Standardizer | MinMaxScaler
     if kind == "standard":
         st = Standardizer()
@@ -598,9 +623,12 @@ def apply_preprocessing(
     ndarray of shape (n[0], m)
     """
     pre = preprocessing or {"kind": "none"}
+    scaler = scaler_from_metadata(pre)  # (checks the kind and the statistics)
     if pre.get("kind", "none") == "divide":
-        return (np.asarray(X, dtype=np.float64) / float(pre["by"])).astype(dtype)
-    scaler = scaler_from_metadata(pre)
+        by = pre.get("by")
+        if not isinstance(by, (int, float)) or not by > 0:
+            raise ValueError(f"preprocessing of kind 'divide' needs 'by' > 0, got {by!r}")
+        return (np.asarray(X, dtype=np.float64) / float(by)).astype(dtype)
     X = np.asarray(X).astype(dtype, copy=False)
     return X if scaler is None else scaler.transform(X)
 
@@ -1663,6 +1691,12 @@ def _load_file(
                 f"{path}: X contains {int(bad.sum())} NaN or infinite value(s), the first in "
                 f"example (row) {r}, column {c}; all values must be finite"
             )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        r = int(np.argwhere(~np.isfinite(y.reshape(len(y), -1)))[0, 0])
+        raise ValueError(
+            f"{path}: y contains a NaN or infinite label, the first in example (row) {r}; "
+            "all labels must be finite"
+        )
     task = _guess_task(y) if task is None else check_choice(task, TASKS, "task")
     if task == "regression" and y.dtype.kind not in "biuf":
         text = next(v for v in y.reshape(-1) if not _is_number(str(v)))

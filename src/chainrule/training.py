@@ -71,7 +71,7 @@ from chainrule.optim import Optimizer, Schedule, get_optimizer
 if TYPE_CHECKING:
     from chainrule.network import Network
 
-__all__ = ["DivergenceWarning", "History", "fit", "format_postfix"]
+__all__ = ["DivergenceWarning", "History", "epochs_text", "fit", "format_postfix"]
 
 
 class DivergenceWarning(RuntimeWarning):

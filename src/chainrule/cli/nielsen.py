@@ -266,6 +266,8 @@ def run(args: argparse.Namespace) -> int:
         result.net,
         out / "model.npz",
         dataset="mnist-nielsen",
+        preprocessing={"kind": "divide", "by": 255.0},  # trained on pixels / 255
+        class_names=[str(d) for d in range(10)],
         nielsen=summary | {"monitor": None},
     )
     print(f"wrote {out / 'history.json'}, {out / 'learning_curves.png'}, {out / 'model.npz'}")

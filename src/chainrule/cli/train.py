@@ -960,7 +960,7 @@ def run_train(args: argparse.Namespace) -> int:
     schedule_text = args.lr_schedule
     if args.lr_schedule != "constant":
         schedule_text += f", decay {decay:g}" + (
-            f" every {interval} epochs" if args.lr_schedule == "stepwise" else ""
+            f" every {epochs_text(interval)}" if args.lr_schedule == "stepwise" else ""
         )
     say(f"chainrule {__version__} · train")
     say(f"data      {ds.summary()}")
@@ -1178,18 +1178,22 @@ def _read_rows(
     if y is not None and (np.ndim(y) == 0 or np.shape(y)[0] != X.shape[0]):
         raise ValueError(
             f"{path}: X has {X.shape[0]} examples (rows) but y has "
-            f"{np.shape(y)[0] if np.ndim(y) else 'none'} (X {X.shape}, y {np.shape(y)}); "
-            "files hold one example per row"
+            f"{np.shape(y)[0] if np.ndim(y) else 'a single value'} (X {X.shape}, y "
+            f"{np.shape(y)}); files hold one example per row"
         )
+    if y is not None and np.asarray(y).dtype.kind == "f" and not np.isfinite(y).all():
+        r = int(np.argwhere(~np.isfinite(np.asarray(y).reshape(len(y), -1)))[0, 0])
+        raise ValueError(f"{path}: non-finite label {y[r]} in example (row) {r}")
     return X, y
 
 
 def _stored_preprocessing(meta: dict[str, Any], model: Any) -> dict[str, Any]:
     """The input scaling stored in the model file; a note on stderr when there is none.
 
-    ``chainrule train`` always stores it (``{"kind": "none"}`` included); a model
-    saved from Python with ``Network.save`` stores none, and its inputs must then
-    already be scaled as they were in training.
+    ``chainrule train`` and ``chainrule nielsen`` always store it
+    (``{"kind": "none"}`` included); a model saved from Python with
+    ``Network.save`` stores none, and its inputs must then already be scaled as
+    they were in training.
     """
     pre = meta.get("preprocessing")
     if pre is None:
@@ -1273,6 +1277,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     dataset = args.dataset if args.dataset is not None else own
     if dataset is None:
         raise UsageError("this model file does not name its data set: pass --dataset")
+    if dataset == "mnist-nielsen":
+        raise UsageError(
+            "this model was trained by 'chainrule nielsen' on Nielsen's MNIST split, which "
+            "that command scores itself (history.json); to score it here, pass --dataset FILE "
+            "(a .csv/.npz of examples as rows, pixels 0-255, with labels)"
+        )
     dataset = str(dataset)
     is_file = Path(dataset).suffix.lower() in (".csv", ".npz")
     target_scaling = meta.get("target_scaling")
@@ -1322,7 +1332,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 val_fraction=val_fraction,
                 dtype=net.dtype.name,
                 scale=None,
-                preprocessing=meta.get("preprocessing"),
+                preprocessing=_stored_preprocessing(meta, args.model),
                 target_column=meta.get("target_column") if is_file else None,
                 task=meta.get("task") if is_file else None,
                 expect_features=n0,
