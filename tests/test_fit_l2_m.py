@@ -36,6 +36,12 @@ def params_of(net: Network) -> list[np.ndarray]:
     return [p.copy() for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
 
 
+def assert_same_params(a: Network, b: Network) -> None:
+    """Bit for bit the same W[l], b[l]."""
+    for p, q in zip(params_of(a), params_of(b), strict=True):
+        assert_array_equal(p, q)
+
+
 def sq_norm(Ws) -> float:
     return sum(float(np.sum(W * W)) for W in Ws)
 
@@ -214,8 +220,7 @@ def test_l2_m_equal_to_m_full_batch_is_the_default(path):
     h0 = nets[0].fit(X, Y, epochs=5, optimizer="momentum", learning_rate=0.1, progress=False)
     h1 = nets[1].fit(X, Y, epochs=5, optimizer="momentum", learning_rate=0.1, l2_m=20,
                      progress=False)  # fmt: skip
-    for p, q in zip(params_of(nets[0]), params_of(nets[1]), strict=True):
-        assert_array_equal(p, q)
+    assert_same_params(nets[0], nets[1])
     assert h0.train_cost == h1.train_cost
 
 
@@ -234,8 +239,7 @@ def test_l2_m_equal_to_the_weight_sum_full_batch_is_the_default(path):
     }
     h0 = nets[0].fit(X, Y, **kw)
     h1 = nets[1].fit(X, Y, l2_m=float(w.sum()), **kw)
-    for p, q in zip(params_of(nets[0]), params_of(nets[1]), strict=True):
-        assert_array_equal(p, q)
+    assert_same_params(nets[0], nets[1])
     assert h0.train_cost == h1.train_cost
 
 
@@ -245,8 +249,7 @@ def test_l2_m_without_l2_changes_nothing(path):
     nets = [Network([3, 4, 1], seed=0) for _ in range(2)]
     h0 = nets[0].fit(X, Y, epochs=3, batch_size=6, seed=1, progress=False)
     h1 = nets[1].fit(X, Y, epochs=3, batch_size=6, seed=1, l2_m=1e-3, progress=False)
-    for p, q in zip(params_of(nets[0]), params_of(nets[1]), strict=True):
-        assert_array_equal(p, q)
+    assert_same_params(nets[0], nets[1])
     assert h0.train_cost == h1.train_cost
 
 
@@ -298,5 +301,4 @@ def test_numpy_scalars_are_accepted():
     nets = [Network([3, 1], seed=0, l2=1.0) for _ in range(2)]
     nets[0].fit(X, Y, epochs=2, optimizer="sgd", l2_m=np.int64(40), progress=False)
     nets[1].fit(X, Y, epochs=2, optimizer="sgd", l2_m=40.0, progress=False)
-    for p, q in zip(params_of(nets[0]), params_of(nets[1]), strict=True):
-        assert_array_equal(p, q)
+    assert_same_params(nets[0], nets[1])

@@ -1175,14 +1175,17 @@ def _read_rows(
     if not np.isfinite(X).all():
         r, c = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(f"{path}: non-finite value {X[r, c]} in example (row) {r}, column {c}")
-    if y is not None and (np.ndim(y) == 0 or np.shape(y)[0] != X.shape[0]):
+    if y is None:
+        return X, y
+    y = np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != X.shape[0]:
         raise ValueError(
             f"{path}: X has {X.shape[0]} examples (rows) but y has "
-            f"{np.shape(y)[0] if np.ndim(y) else 'a single value'} (X {X.shape}, y "
-            f"{np.shape(y)}); files hold one example per row"
+            f"{y.shape[0] if y.ndim else 'a single value'} (X {X.shape}, y {y.shape}); "
+            "files hold one example per row"
         )
-    if y is not None and np.asarray(y).dtype.kind == "f" and not np.isfinite(y).all():
-        r = int(np.argwhere(~np.isfinite(np.asarray(y).reshape(len(y), -1)))[0, 0])
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        r = int(np.argwhere(~np.isfinite(y.reshape(len(y), -1)))[0, 0])
         raise ValueError(f"{path}: non-finite label {y[r]} in example (row) {r}")
     return X, y
 
