@@ -8,7 +8,7 @@ Oracles:
 * a replay of the epoch's mini-batches on a copy of the network *without* L2, whose
   gradients get (λ/l2_m) W added by hand and whose costs get (λ/2 l2_m) Σ‖W‖² by hand
   (so the oracle does not go through the code's ``l2_m`` path at all);
-* the reference loop (``chainrule._fast.ENABLED = False``) against the fast path.
+* NumPy's operations only (``chainrule._kernels.ENABLED = False``) against the compiled kernels.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from chainrule import _fast, nielsen
+from chainrule import _kernels, nielsen
 from chainrule.data import one_hot
 from chainrule.network import Network
 from chainrule.training import fit
 
 
-@pytest.fixture(params=[True, False], ids=["fast", "reference"])
+@pytest.fixture(params=[True, False], ids=["compiled", "numpy"])
 def path(request, monkeypatch):
-    """Run the test on the fast path and on the reference loop (restored afterwards)."""
-    monkeypatch.setattr(_fast, "ENABLED", request.param)
+    """Run the test with the compiled kernels and with NumPy's operations only (restored after)."""
+    monkeypatch.setattr(_kernels, "ENABLED", request.param)
     return request.param
 
 
@@ -116,13 +116,13 @@ def test_reproduces_nielsen_sgd(path, cost):
     assert diff > 1e-2
 
 
-# -- (b) the fast path and the reference loop --------------------------------------------------
+# -- (b) the compiled kernels and NumPy's operations ---------------------------------------------
 
 
 def fit_both(monkeypatch, make_net, X, Y, **kw):
     nets, hists = [], []
     for enabled in (False, True):
-        monkeypatch.setattr(_fast, "ENABLED", enabled)
+        monkeypatch.setattr(_kernels, "ENABLED", enabled)
         net = make_net()
         hists.append(fit(net, X, Y, progress=False, **kw))
         nets.append(net)
@@ -132,7 +132,7 @@ def fit_both(monkeypatch, make_net, X, Y, **kw):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-def test_fast_path_equals_reference_loop(monkeypatch, dtype, optimizer, weighted):
+def test_compiled_kernels_equal_numpy_operations(monkeypatch, dtype, optimizer, weighted):
     """Bit-identical parameters with l2_m set, 60 examples in batches of 8 (the last has 4).
 
     Costs: with example weights both paths sum the batch costs in the same order, so the

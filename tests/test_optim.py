@@ -12,11 +12,15 @@ from chainrule.optim import (
     OPTIMIZERS,
     SGD,
     Adam,
+    AdamState,
     Momentum,
+    MomentumState,
     Nesterov,
     Optimizer,
     RMSprop,
+    RMSpropState,
     Schedule,
+    SGDState,
     get_optimizer,
 )
 
@@ -25,13 +29,13 @@ LR = 0.1
 
 
 def _run(opt: Optimizer, grads=GRADS, theta0=1.0, lr=LR) -> list[float]:
-    """θ after each step, for one scalar parameter held in a (1, 1) array."""
-    p = np.array([[theta0]])
-    opt.init([p])
+    """θ after each step, for one scalar parameter held in a flat (1,) vector."""
+    p = np.array([theta0])
+    opt.init(p)
     out = []
     for g in grads:
-        opt.step([p], [np.array([[g]])], lr)
-        out.append(float(p[0, 0]))
+        opt.step(p, np.array([g]), lr)
+        out.append(float(p[0]))
     return out
 
 
@@ -99,43 +103,64 @@ def test_adam_is_algorithm_1_with_bias_correction(eps) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_updates_are_elementwise_and_in_place_for_several_parameters(name) -> None:
-    # Each parameter entry follows the scalar closed form of its own gradient sequence.
+def test_updates_are_elementwise_and_in_place(name) -> None:
+    # Each entry of θ follows the scalar closed form of its own gradient sequence.
     opt = get_optimizer(name)
     rng = np.random.default_rng(0)
-    params = [rng.standard_normal((3, 2)), rng.standard_normal((3, 1))]
-    grads_seq = [[rng.standard_normal(p.shape) for p in params] for _ in range(3)]
-    ids = [id(p) for p in params]
-    opt.init(params)
-    start = [p.copy() for p in params]
-    for grads in grads_seq:
-        opt.step(params, grads, LR)
-    assert [id(p) for p in params] == ids  # updated in place
-    for k, p in enumerate(params):
-        for idx in np.ndindex(*p.shape):
-            seq = [float(grads[k][idx]) for grads in grads_seq]
-            scalar = _run(get_optimizer(name), seq, float(start[k][idx]))
-            assert p[idx] == pytest.approx(scalar[-1], rel=1e-12)
+    theta = rng.standard_normal(7)
+    grads_seq = [rng.standard_normal(7) for _ in range(3)]
+    buf = theta.ctypes.data
+    opt.init(theta)
+    start = theta.copy()
+    for g in grads_seq:
+        opt.step(theta, g, LR)
+    assert theta.ctypes.data == buf  # updated in place
+    for i in range(7):
+        scalar = _run(get_optimizer(name), [float(g[i]) for g in grads_seq], float(start[i]))
+        assert theta[i] == pytest.approx(scalar[-1], rel=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_float32_parameters_and_state_stay_float32(name) -> None:
     opt = get_optimizer(name)
-    p = np.ones((2, 2), np.float32)
-    opt.init([p])
+    p = np.ones(4, np.float32)
+    opt.init(p)
     for _ in range(3):
-        opt.step([p], [np.full((2, 2), 0.5, np.float32)], 0.01)
+        opt.step(p, np.full(4, 0.5, np.float32), 0.01)
     assert p.dtype == np.float32
-    assert all(s.dtype == np.float32 for state in opt.state for s in state)
-    assert opt.t == 3
+    assert all(a.dtype == np.float32 for a in opt.state[1:])
+    assert opt.t == opt.state.t == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "state_type", "fields"),
+    [
+        ("sgd", SGDState, ("t",)),
+        ("momentum", MomentumState, ("t", "v")),
+        ("nesterov", MomentumState, ("t", "v")),
+        ("rmsprop", RMSpropState, ("t", "s")),
+        ("adam", AdamState, ("t", "m", "v")),
+    ],
+)
+def test_state_is_named(name, state_type, fields) -> None:
+    """Each optimizer's state is its NamedTuple over θ's layout; step 1 of Adam: m = (1 − β₁) g."""
+    opt = get_optimizer(name)
+    theta = np.zeros(3)
+    opt.step(theta, np.array([1.0, -2.0, 0.5]), 0.1)
+    assert type(opt.state) is state_type
+    assert opt.state._fields == fields
+    assert opt.state.t == 1
+    if name == "adam":
+        assert_allclose(opt.state.m, [0.1, -0.2, 0.05], rtol=1e-15)
+        assert_allclose(opt.state.v, [0.001, 0.004, 0.00025], rtol=1e-12)
 
 
 def test_init_resets_the_state_and_the_step_count() -> None:
     opt = Adam()
     first = _run(opt)
     assert _run(opt) == first  # _run calls init(): a fresh start gives the same steps
-    p = np.zeros((1, 1))
-    opt.step([p, p.copy()], [np.ones((1, 1))] * 2, 0.1)  # new parameter list: re-initialised
+    p = np.zeros(2)
+    opt.step(p, np.ones(2), 0.1)  # parameters of another size: re-initialised
     assert opt.t == 1
 
 
@@ -223,77 +248,58 @@ def test_schedule_errors(args, kwargs, exc, match) -> None:
 # --- keep_state: a new fit continues the previous one's optimizer (partial_fit) ------------
 
 
-def _adam_steps(params, grads_seq, opt):
-    for g in grads_seq:
-        opt.step(params, g, 0.01)
-
-
 def test_init_resets_without_keep_state():
     opt = get_optimizer("adam")
-    p = [np.ones((2, 3))]
-    opt.step(p, [np.full((2, 3), 0.5)], 0.1)
+    p = np.ones(6)
+    opt.step(p, np.full(6, 0.5), 0.1)
     opt.init(p)
     assert opt.t == 0
-    assert not opt.state[0][0].any()
+    assert not opt.state.m.any()
 
 
 @pytest.mark.parametrize("name", ["adam", "momentum", "rmsprop", "sgd"])
 def test_keep_state_keeps_matching_state_and_t(name):
     opt = get_optimizer(name)
     opt.keep_state = True
-    p = [np.ones((2, 3)), np.zeros((2, 1))]
-    opt.step(p, [np.full((2, 3), 0.5), np.full((2, 1), -1.0)], 0.1)
-    before = [tuple(a.copy() for a in s) for s in opt.state]
+    p = np.ones(8)
+    opt.step(p, np.linspace(-1, 1, 8), 0.1)
+    before = [a.copy() for a in opt.state[1:]]
     opt.init(p)
     assert opt.t == 1
-    for s, b in zip(opt.state, before, strict=True):
-        for a, c in zip(s, b, strict=True):
-            assert_array_equal(a, c)
+    for a, c in zip(opt.state[1:], before, strict=True):
+        assert_array_equal(a, c)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_keep_state_relayout_between_flat_and_per_array(dtype):
-    """Per-array state re-laid out onto one flat vector continues bit for bit, and back."""
+def test_keep_state_continues_bit_for_bit():
+    """Three steps, init with keep_state, three more: the six steps of one run."""
     rng = np.random.default_rng(0)
-    shapes = [(3, 4), (3, 1), (2, 3), (2, 1)]
-    params = [rng.standard_normal(s).astype(dtype) for s in shapes]
-    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(6)]
-    # reference: six steps on the per-array layout
-    ref = [p.copy() for p in params]
-    opt_ref = get_optimizer("adam")
-    _adam_steps(ref, grads, opt_ref)
-    # three steps per array, then three on the flat vector, then per array again
-    opt = get_optimizer("adam")
+    theta0 = rng.standard_normal(10)
+    grads = [rng.standard_normal(10) for _ in range(6)]
+    ref, opt_ref = theta0.copy(), get_optimizer("adam")
+    for g in grads:
+        opt_ref.step(ref, g, 0.01)
+    split, opt = theta0.copy(), get_optimizer("adam")
     opt.keep_state = True
-    split = [p.copy() for p in params]
-    _adam_steps(split, grads[:3], opt)
-    flat = np.concatenate([p.ravel() for p in split])
-    opt.init([flat])
+    for g in grads[:3]:
+        opt.step(split, g, 0.01)
+    opt.init(split)
     assert opt.t == 3
-    assert len(opt.state) == 1
-    _adam_steps([flat], [[np.concatenate([g.ravel() for g in gs])] for gs in grads[3:5]], opt)
-    ends = np.cumsum([int(np.prod(s)) for s in shapes])
-    back = [
-        flat[e - int(np.prod(s)) : e].reshape(s).copy() for s, e in zip(shapes, ends, strict=True)
-    ]
-    opt.init(back)
-    assert opt.t == 5
-    _adam_steps(back, grads[5:], opt)
-    for a, b in zip(back, ref, strict=True):
-        assert_array_equal(a, b)
+    for g in grads[3:]:
+        opt.step(split, g, 0.01)
+    assert_array_equal(split, ref)
 
 
 def test_keep_state_restarts_when_the_parameters_change():
     opt = get_optimizer("adam")
     opt.keep_state = True
-    opt.step([np.ones(4)], [np.ones(4)], 0.1)
-    opt.init([np.ones(5)])  # another size: nothing to continue
+    opt.step(np.ones(4), np.ones(4), 0.1)
+    opt.init(np.ones(5))  # another size: nothing to continue
     assert opt.t == 0
-    assert opt.state[0][0].shape == (5,)
-    opt.step([np.ones(5)], [np.ones(5)], 0.1)
-    opt.init([np.ones(5, np.float32)])  # another dtype
+    assert opt.state.m.shape == (5,)
+    opt.step(np.ones(5), np.ones(5), 0.1)
+    opt.init(np.ones(5, np.float32))  # another dtype
     assert opt.t == 0
-    assert opt.state[0][0].dtype == np.float32
+    assert opt.state.m.dtype == np.float32
 
 
 def test_a_subclass_that_skips_init_still_works():
@@ -305,12 +311,12 @@ def test_a_subclass_that_skips_init_still_works():
         def __init__(self) -> None:  # no super().__init__()
             pass
 
-        def _update(self, p, g, s, lr):
-            p -= lr * g
+        def update(self, state, theta, g, lr):
+            theta -= lr * g
 
     opt = Plain()
-    p = [np.ones(3)]
+    p = np.ones(3)
     opt.init(p)  # as fit does
-    opt.step(p, [np.ones(3)], 0.5)
-    assert_array_equal(p[0], np.full(3, 0.5))
+    opt.step(p, np.ones(3), 0.5)
+    assert_array_equal(p, np.full(3, 0.5))
     assert opt.t == 1

@@ -766,9 +766,8 @@ def test_estimators_train_on_the_fast_path_with_the_real_optimizer():
         clf.partial_fit(X, y)
     opt = clf._optimizer
     assert type(opt) is Adam
-    assert len(opt.state) == 1  # one flat vector: the fast path's layout
     n_params = sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_, strict=True))
-    assert opt.state[0][0].size == n_params
+    assert opt.state.m.shape == opt.state.v.shape == (n_params,)  # θ's one flat layout
     assert opt.t == 4 * int(np.ceil(len(X) / min(200, len(X))))
 
 
@@ -890,4 +889,4 @@ def test_partial_fit_recovers_after_a_divergence():
         warnings.simplefilter("error", DivergenceWarning)
         reg.partial_fit(X / 1e3, y / 1e6)  # the advice of the warning: smaller α, scaled data
     assert not reg.history_.diverged
-    assert all(np.isfinite(s).all() for st in reg._optimizer.state for s in st[:2])
+    assert np.isfinite(reg._optimizer.state.v).all()

@@ -102,14 +102,13 @@ def test_shuffled_mini_batches_follow_the_seeded_permutations() -> None:
             progress=False)  # fmt: skip
     rng = np.random.default_rng(123)
     opt = get_optimizer("momentum")
-    params = [p for pair in zip(ref.Ws, ref.bs, strict=True) for p in pair]
-    opt.init(params)
+    opt.init(ref.theta)
     for _ in range(3):
         perm = rng.permutation(12)
         for start in range(0, 12, 5):
             idx = perm[start : start + 5]
             g = ref.gradients(X[:, idx], Y[:, idx])
-            opt.step(params, [g[k] for k in g], 0.2)
+            opt.step(ref.theta, ref.layout.flatten(g.dW, g.db), 0.2)
     assert_same_params(params_of(net), params_of(ref), rtol=1e-13)
 
 
@@ -372,7 +371,7 @@ def test_float32_training_stays_float32(optimizer, schedule, decay) -> None:
                    lr_schedule=schedule, decay=decay, validation_fraction=0.25,
                    sample_weight=np.linspace(0.5, 1.5, 24), progress=False)  # fmt: skip
     assert all(p.dtype == np.float32 for p in net.parameters.values())
-    assert all(s.dtype == np.float32 for state in opt.state for s in state)
+    assert all(s.dtype == np.float32 for s in opt.state[1:])
     assert all(math.isfinite(c) for c in hist.train_cost + hist.val_cost)
     assert net.predict_proba(X).dtype == np.float32
 

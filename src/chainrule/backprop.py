@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -47,10 +47,15 @@ from chainrule._typing import Array
 from chainrule.activations import Activation
 from chainrule.losses import Loss
 
+if TYPE_CHECKING:
+    from chainrule.optim import Optimizer
+
 __all__ = [
     "CONVENTIONS",
     "Gradients",
     "LayerCache",
+    "Ops",
+    "Workspace",
     "backward",
     "batch_scale",
     "forward",
@@ -87,6 +92,120 @@ class LayerCache:
     D: Array | None = None
 
 
+class Workspace:
+    """Every per-step array of one mini-batch size, allocated once.
+
+    :func:`forward` and :func:`backward` given a workspace write Z[l], A[l],
+    the dropout masks and dZ[l] into these buffers (with ``out=``) instead of
+    allocating them: the same operations on the same layouts, so the same
+    numbers, without an allocation per step.  Training keeps one workspace
+    per mini-batch size (the last, smaller batch of an epoch gets its own).
+
+    Parameters
+    ----------
+    layer_dims : sequence of int
+        [n[0], ..., n[L]].
+    m : int
+        Mini-batch size.
+    dtype : numpy dtype
+    keep_probs : sequence of L float, optional
+        Layers with keep_prob < 1 get dropout buffers.
+
+    Attributes
+    ----------
+    Z, A : lists of L arrays of shape (n[l], m)
+        A[l] is g(Z[l]) before dropout.
+    A_out : list of L arrays
+        The layer's output after dropout (``A[l]`` itself without dropout).
+    D, U : lists of L arrays or None
+        Dropout mask (already divided by keep_prob) and its uniform draws.
+    dZ : list of L arrays of shape (n[l], m)
+        dZ[L] has its own buffer; for l < L, dA[l] = W[l+1]ᵀ dZ[l+1] is written
+        into dZ[l]'s buffer and turned into dZ[l] in place (the activations'
+        backward allow ``out=dA``), so dA[l] itself is not kept.
+    col : ndarray of shape (m,)
+        A per-column work vector (the compiled softmax's maxima and sums).
+    """
+
+    def __init__(
+        self,
+        layer_dims: Sequence[int],
+        m: int,
+        dtype: Any,
+        keep_probs: Sequence[float] | None = None,
+    ) -> None:
+        sizes = list(layer_dims[1:])
+        kps = [1.0] * len(sizes) if keep_probs is None else list(keep_probs)
+        self.m = m
+        self.dtype = np.dtype(dtype)
+        self.Z = [np.empty((n, m), dtype) for n in sizes]
+        self.A = [np.empty((n, m), dtype) for n in sizes]
+        self.D: list[Array | None] = [
+            np.empty((n, m), dtype) if kp < 1.0 else None for n, kp in zip(sizes, kps, strict=True)
+        ]
+        self.U: list[Array | None] = [None if D is None else np.empty_like(D) for D in self.D]
+        self.A_out = [
+            A if D is None else np.empty_like(A) for A, D in zip(self.A, self.D, strict=True)
+        ]
+        self.dZ = [np.empty((n, m), dtype) for n in sizes]
+        self.col = np.empty(m, dtype)
+        self._W_tmp: dict[int, Array] = {}
+
+    def W_tmp(self, l: int, W: Array) -> Array:
+        """A scratch array shaped like W[l+1] (the L2 term's (λ/m) W)."""
+        tmp = self._W_tmp.get(l)
+        if tmp is None:
+            tmp = self._W_tmp[l] = np.empty_like(W)
+        return tmp
+
+
+class Ops:
+    """The single operations of a training step, in NumPy.
+
+    :func:`forward`, :func:`backward` and the training loop call these for the
+    operations that have compiled alternatives; :class:`chainrule._kernels.
+    CompiledOps` overrides them with numba loops that compute the same numbers
+    (the same operations in the same order), one operation at a time.  Every
+    formula stays with its activation or optimizer; these methods only choose
+    who runs it.
+    """
+
+    def bias_activation(
+        self, g: Activation, Z: Array, b: Array, out: Array | None, col: Array | None
+    ) -> Array:
+        """Z ← Z + b, then A = g(Z) (into ``out`` when given).
+
+        Z : (n[l], m), b : (n[l], 1); ``col`` is an (m,) work vector or None.
+        """
+        Z += b  # Z[l] = W[l] A[l-1] + b[l]
+        return g.forward(Z, out=out)  # A[l] = g(Z[l])
+
+    def activation_backward(
+        self, g: Activation, dA: Array, Z: Array, A: Array, out: Array | None
+    ) -> Array:
+        """dZ = dA ⊙ g′(Z) (into ``out`` when given; ``out`` may be ``dA``)."""
+        return g.backward(dA, Z, A, out=out)
+
+    def fuses_scale(self, opt: Optimizer) -> bool:
+        """Whether :meth:`update` multiplies the gradient's 1/m in itself."""
+        return False
+
+    def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
+        """θ ← the optimizer's step with gradient ``scale`` · g (θ, g of shape (n,)).
+
+        ``scale`` is the 1/m that :func:`backward` left to the update
+        (``defer_scale``), or 1; it is multiplied in first, exactly as
+        :func:`linear_backward` would have.
+        """
+        if scale != 1:
+            g *= g.dtype.type(scale)
+        opt.step(theta, g, lr)
+
+
+NUMPY_OPS = Ops()
+"""The NumPy implementation of every operation (the default)."""
+
+
 def linear_forward(A_prev: Array, W: Array, b: Array) -> Array:
     """Z = W A_prev + b.
 
@@ -113,6 +232,8 @@ def forward(
     *,
     keep_probs: Sequence[float] | None = None,
     rng: np.random.Generator | None = None,
+    ws: Workspace | None = None,
+    ops: Ops = NUMPY_OPS,
 ) -> tuple[Array, list[LayerCache]]:
     """Forward propagation through all L layers.
 
@@ -127,6 +248,10 @@ def forward(
         output layer must be 1.0).  Needs ``rng``.
     rng : numpy.random.Generator, optional
         Draws the dropout masks.
+    ws : Workspace, optional
+        Buffers for Z, A and the masks (of m columns); None allocates them.
+    ops : Ops, default NUMPY_OPS
+        Who computes Z + b and g(Z) (:class:`Ops`).
 
     Returns
     -------
@@ -136,18 +261,29 @@ def forward(
     caches: list[LayerCache] = []
     A = X
     for l, (W, b, g) in enumerate(zip(Ws, bs, activations, strict=True)):
-        Z = linear_forward(A, W, b)  # Z[l] = W[l] A[l-1] + b[l]
-        A_new = g.forward(Z)  # A[l] = g(Z[l])
+        Z = np.matmul(W, A, out=None if ws is None else ws.Z[l])  # W[l] A[l-1]
+        # Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l])
+        A_new = ops.bias_activation(
+            g, Z, b, None if ws is None else ws.A[l], None if ws is None else ws.col
+        )
         cache = LayerCache(A_prev=A, Z=Z, A=A_new)
         kp = 1.0 if keep_probs is None else keep_probs[l]
         if kp < 1.0:
             if rng is None:
                 raise ValueError("dropout needs a random Generator (rng)")
             # inverted dropout: D = (u < keep_prob) / keep_prob, A_out = A ⊙ D
-            D = (rng.random(A_new.shape, dtype=A_new.dtype) < kp).astype(A_new.dtype)
-            D /= A_new.dtype.type(kp)
+            U: Any
+            D: Any
+            if ws is None:
+                U = rng.random(A_new.shape, dtype=A_new.dtype)
+                D = np.empty_like(A_new)
+            else:
+                U, D = ws.U[l], ws.D[l]
+                rng.random(out=U, dtype=U.dtype)  # the same draws, into the buffer
+            np.less(U, kp, out=D)
+            D /= D.dtype.type(kp)
             cache.D = D
-            A_new = A_new * D
+            A_new = np.multiply(A_new, D, out=None if ws is None else ws.A_out[l])
         caches.append(cache)
         A = A_new
     return A, caches
@@ -161,7 +297,13 @@ def batch_scale(m: int, sample_weight: Array | None = None) -> float:
 
 
 def linear_backward(
-    dZ: Array, A_prev: Array, W: Array, scale: float, *, need_dA_prev: bool = True
+    dZ: Array,
+    A_prev: Array,
+    W: Array,
+    scale: float,
+    *,
+    need_dA_prev: bool = True,
+    out: tuple[Array | None, Array | None, Array | None] = (None, None, None),
 ) -> tuple[Array | None, Array, Array]:
     """Backward step of Z = W A_prev + b.
 
@@ -179,6 +321,8 @@ def linear_backward(
     need_dA_prev : bool, default=True
         The first layer's dA[0] is never needed for training; skipping it
         saves the largest matrix product of the backward pass.
+    out : (dA_prev, dW, db) buffers, each optional
+        Arrays of the result shapes to write into (None allocates).
 
     Returns
     -------
@@ -186,13 +330,14 @@ def linear_backward(
     dW : ndarray of shape (n[l], n[l-1])
     db : ndarray of shape (n[l], 1)
     """
-    dW = dZ @ A_prev.T
-    db = dZ.sum(axis=1, keepdims=True)
+    dA_out, dW_out, db_out = out
+    dW = np.matmul(dZ, A_prev.T, out=dW_out)  # dZ A_prevᵀ
+    db = np.add.reduce(dZ, axis=1, keepdims=True, out=db_out)  # Σ over the m columns
     if scale != 1.0:
         s = dZ.dtype.type(scale)
         dW *= s
         db *= s
-    dA_prev = W.T @ dZ if need_dA_prev else None
+    dA_prev = np.matmul(W.T, dZ, out=dA_out) if need_dA_prev else None
     return dA_prev, dW, db
 
 
@@ -209,6 +354,7 @@ def output_delta(
     Y: Array,
     *,
     fused: bool | None = None,
+    out: Array | None = None,
 ) -> tuple[Array, Array | None]:
     """Per-example dL/dZ[L] (and dL/dA[L] when the general path computes it).
 
@@ -220,6 +366,8 @@ def output_delta(
         ``None`` (default): fused A − Y for canonical pairs, general otherwise.
         ``True`` on a non-canonical pair is an error; ``False`` forces the
         general path dL/dA ⊙ g′(Z).
+    out : ndarray of shape (n[L], m), optional
+        Where to write dZ[L] (None allocates it).
 
     Returns
     -------
@@ -239,9 +387,9 @@ def output_delta(
                 "(canonical: sigmoid + binary_crossentropy, softmax + categorical_crossentropy, "
                 "identity + squared_error)"
             )
-        return loss.fused_dZ(AL, Y), None
+        return loss.fused_dZ(AL, Y, out=out), None  # dZ[L] = A[L] − Y
     dAL = loss.dA(AL, Y)  # ∂L/∂A[L], e.g. −(Y/AL − (1−Y)/(1−AL)): no 1/m
-    return activation.backward(dAL, ZL, AL), dAL
+    return activation.backward(dAL, ZL, AL, out=out), dAL  # dZ[L] = ∂L/∂A ⊙ g′(Z[L])
 
 
 def l2_cost(Ws: Sequence[Array], l2: float, m: float) -> float:
@@ -266,6 +414,9 @@ class Gradients(Mapping[str, Array]):
     dZ : list of L arrays, dZ[l-1] of shape (n[l], m)
     dA : list of L+1 arrays (dA[0] may be None when it was not needed)
     convention : "course" or "cost"
+    scale : float
+        1, or the 1/m that :func:`backward` was asked to leave to the update
+        (``defer_scale``): dW, db are then Σ-sums still to be multiplied by it.
     of : str
         ``"L"`` when dZ, dA are per-example derivatives of L (course
         convention), ``"J"`` when they already carry the 1/m (cost convention).
@@ -276,6 +427,7 @@ class Gradients(Mapping[str, Array]):
     dZ: list[Array]
     dA: list[Array | None]
     convention: str
+    scale: float = 1.0
     of: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -339,6 +491,10 @@ def backward(
     l2_m: float | None = None,
     sample_weight: Array | None = None,
     need_dA0: bool = True,
+    ws: Workspace | None = None,
+    ops: Ops = NUMPY_OPS,
+    out: tuple[Sequence[Array], Sequence[Array]] | None = None,
+    defer_scale: bool = False,
 ) -> Gradients:
     """Backward propagation: ∂J/∂W[l] and ∂J/∂b[l] for every layer.
 
@@ -361,6 +517,19 @@ def backward(
     sample_weight : ndarray of shape (m,), optional
     need_dA0 : bool, default=True
         Whether to compute dA[0] = W[1]ᵀ dZ[1] (training does not need it).
+    ws : Workspace, optional
+        Buffers for dZ[l] (the one the forward pass filled); dA[l] for
+        l < L is then formed in dZ[l]'s buffer and not kept (``dA`` holds
+        None there).  None allocates every array.
+    ops : Ops, default NUMPY_OPS
+        Who computes dA ⊙ g′(Z) (:class:`Ops`).
+    out : (dWs, dbs), optional
+        Arrays to write dW[l], db[l] into (views of a flat gradient vector).
+    defer_scale : bool, default=False
+        Leave the course convention's 1/m out of dW, db and report it as
+        ``Gradients.scale`` instead, for an update that multiplies it in
+        itself (:meth:`Ops.update`).  Ignored under the cost convention and
+        with an L2 term (which must be added after the 1/m).
 
     Returns
     -------
@@ -372,17 +541,23 @@ def backward(
     m = Y.shape[1]
     scale = batch_scale(m, sample_weight)  # the 1/m of J, applied once below
     last = caches[-1]
-    dZ, dAL = output_delta(loss, activations[-1], last.A, last.Z, Y, fused=fused)
+    dZ, dAL = output_delta(
+        loss, activations[-1], last.A, last.Z, Y, fused=fused, out=None if ws is None else ws.dZ[-1]
+    )
     if sample_weight is not None:
         w = np.asarray(sample_weight, dtype=dZ.dtype).reshape(1, -1)
-        dZ = dZ * w
+        dZ *= w
         dAL = None if dAL is None else dAL * w
+    pending = 1.0  # the factor left to the update (defer_scale)
     if convention == "cost":
         # 1/m enters at the top of the chain: dZ[L] = ∂J/∂Z[L] = (1/m) ∂L/∂Z[L]
         s = dZ.dtype.type(scale)
-        dZ = dZ * s
+        dZ *= s
         dAL = None if dAL is None else dAL * s
         layer_scale = 1.0
+    elif defer_scale and not l2:
+        # 1/m enters in the update: g = (1/m) (dZ A_prevᵀ), multiplied in there first
+        layer_scale, pending = 1.0, scale
     else:
         # 1/m enters in linear_backward: dW = (1/m) dZ A_prevᵀ
         layer_scale = scale
@@ -392,19 +567,32 @@ def backward(
     dAs: list[Array | None] = [None] * (L + 1)
     dAs[L] = dAL
     l2_scale = 0.0 if l2 == 0 else l2 / (m if l2_m is None else l2_m)
+    dA_next: Array | None = None  # W[l+1]ᵀ dZ[l+1]
     for l in range(L, 0, -1):
         cache = caches[l - 1]
         if l < L:
-            dA = dAs[l]
-            assert dA is not None
+            assert dA_next is not None
+            buf = None if ws is None else ws.dZ[l - 1]  # (holds dA_next already)
+            dA = dA_next
             if cache.D is not None:
-                dA = dA * cache.D  # inverted dropout: the same mask, the same 1/keep_prob
-            dZ = activations[l - 1].backward(dA, cache.Z, cache.A)  # dZ = dA ⊙ g′(Z)
+                # inverted dropout: the same mask, the same 1/keep_prob
+                dA = np.multiply(dA, cache.D, out=buf)
+            # dZ[l] = dA[l] ⊙ g′(Z[l])
+            dZ = ops.activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
+        need = l > 1 or need_dA0
+        bufs = (
+            None if (ws is None or l == 1) else ws.dZ[l - 2],
+            None if out is None else out[0][l - 1],
+            None if out is None else out[1][l - 1],
+        )
         dA_prev, dW, db = linear_backward(
-            dZ, cache.A_prev, Ws[l - 1], layer_scale, need_dA_prev=(l > 1 or need_dA0)
+            dZ, cache.A_prev, Ws[l - 1], layer_scale, need_dA_prev=need, out=bufs
         )
         if l2_scale:
-            dW += dW.dtype.type(l2_scale) * Ws[l - 1]  # ∂/∂W of (λ/2m) ‖W‖² = (λ/m) W
+            W = Ws[l - 1]
+            tmp = None if ws is None else ws.W_tmp(l - 1, W)
+            dW += np.multiply(W.dtype.type(l2_scale), W, out=tmp)  # ∂/∂W (λ/2m)‖W‖² = (λ/m) W
         dWs[l - 1], dbs[l - 1], dZs[l - 1] = dW, db, dZ
-        dAs[l - 1] = dA_prev
-    return Gradients(dW=dWs, db=dbs, dZ=dZs, dA=dAs, convention=convention)
+        dA_next = dA_prev
+        dAs[l - 1] = dA_prev if ws is None else None
+    return Gradients(dW=dWs, db=dbs, dZ=dZs, dA=dAs, convention=convention, scale=pending)

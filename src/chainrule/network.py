@@ -35,6 +35,7 @@ from chainrule.activations import Activation, get_activation
 from chainrule.backprop import Gradients, LayerCache
 from chainrule.initializers import initialize, resolve_rng
 from chainrule.losses import Loss, cost, get_loss
+from chainrule.parameters import ParameterLayout
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,6 +84,9 @@ class Network:
     ----------
     parameters : dict
         The course's ``{"W1": ..., "b1": ..., ...}``.
+    theta : ndarray of shape (n_params,)
+        Every parameter in one flat vector; ``Ws``, ``bs`` and ``parameters``
+        are views of it, and training updates it in place.
     activations : list of Activation
     loss : Loss
     history : History or None
@@ -127,9 +131,14 @@ class Network:
         self.init = self._check_init(init)
         self._rng = resolve_rng(seed)
         self.seed = int(seed) if isinstance(seed, Integral) else None
-        self.Ws, self.bs = initialize(
+        Ws, bs = initialize(
             self.layer_dims, self.init, self._rng, self.dtype, [a.name for a in acts]
         )
+        self.layout = ParameterLayout(self.layer_dims)
+        self.theta: Array = self.layout.flatten(Ws, bs, self.dtype)
+        """Every parameter in one flat vector: W[1], b[1], ..., W[L], b[L] (see
+        :mod:`chainrule.parameters`); ``Ws``, ``bs`` and ``parameters`` are views of it."""
+        self._bind_views()
         self.history: History | None = None
         self.metadata: dict[str, Any] = {}
         """Extra information read from a model file (:func:`chainrule.load`)."""
@@ -204,7 +213,43 @@ class Network:
     @property
     def n_params(self) -> int:
         """Total number of trainable numbers."""
-        return sum(W.size + b.size for W, b in zip(self.Ws, self.bs, strict=True))
+        return self.layout.size
+
+    @property
+    def Ws(self) -> _Views:
+        """W[1], ..., W[L] (index 0 is layer 1), each of shape (n[l], n[l-1]): views of ``theta``.
+
+        Assigning an array to ``net.Ws[l]`` (or a list to ``net.Ws``) copies its
+        values into the view (shapes must match), so ``theta`` stays the one store.
+        """
+        return self._Ws
+
+    @Ws.setter
+    def Ws(self, values: Sequence[Any]) -> None:
+        self._Ws.assign(values)
+
+    @property
+    def bs(self) -> _Views:
+        """b[1], ..., b[L], each of shape (n[l], 1): views of ``theta`` (assigning copies)."""
+        return self._bs
+
+    @bs.setter
+    def bs(self, values: Sequence[Any]) -> None:
+        self._bs.assign(values)
+
+    def _bind_views(self) -> None:
+        Wv, bv = self.layout.views(self.theta)
+        self._Ws, self._bs = _Views("W", Wv, self.dtype), _Views("b", bv, self.dtype)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickle and deepcopy copy arrays one by one: keep theta, rebuild its views after
+        state = dict(self.__dict__)
+        del state["_Ws"], state["_bs"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._bind_views()
 
     @property
     def parameters(self) -> Params:
@@ -217,6 +262,7 @@ class Network:
 
     @parameters.setter
     def parameters(self, params: Params) -> None:
+        # validate every array first, then copy into the views of theta
         Ws: list[Array] = []
         bs: list[Array] = []
         for l in range(1, self.L + 1):
@@ -234,8 +280,9 @@ class Network:
                     raise ValueError(
                         f"parameters[{key!r}] must have shape {shape}, got {arr.shape}"
                     )
-                dst.append(arr.copy())
-        self.Ws, self.bs = Ws, bs
+                dst.append(arr)
+        self._Ws.assign(Ws)
+        self._bs.assign(bs)
 
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this network's architecture (JSON-able)."""
@@ -622,6 +669,45 @@ class Network:
         from chainrule.explain import explain
 
         return explain(self, **kwargs)
+
+
+class _Views(list[Array]):
+    """W[1..L] or b[1..L] as views of a network's theta; assigning an item copies into it."""
+
+    def __init__(self, kind: str, views: list[Array], dtype: np.dtype[Any]) -> None:
+        super().__init__(views)
+        self.kind, self.dtype = kind, dtype
+
+    def _checked(self, l: int, value: Any) -> Array:
+        arr = as_float_array(value, f"{self.kind}{l + 1}", self.dtype)
+        dst = list.__getitem__(self, l)
+        if arr.shape != dst.shape:
+            raise ValueError(f"{self.kind}{l + 1} must have shape {dst.shape}, got {arr.shape}")
+        return arr
+
+    def __setitem__(self, l: Any, value: Any) -> None:
+        if not isinstance(l, Integral):
+            raise TypeError(f"assign the {self.kind}s one layer at a time (an int index)")
+        dst = list.__getitem__(self, int(l))
+        if value is not dst:  # (``net.Ws[l] -= x`` updates the view and assigns it back)
+            dst[...] = self._checked(int(l) % len(self), value)
+
+    def assign(self, values: Sequence[Any]) -> None:
+        """Copy one array per layer into the views (all checked before any is written)."""
+        if isinstance(values, np.ndarray) or len(values) != len(self):
+            raise ValueError(f"{self.kind}s must be a list of {len(self)} arrays (one per layer)")
+        arrays = [self._checked(l, v) for l, v in enumerate(values)]
+        for dst, arr in zip(list(self), arrays, strict=True):
+            dst[...] = arr
+
+    def __delitem__(self, l: Any) -> None:
+        raise TypeError(f"a network's {self.kind}s keep one array per layer")
+
+    def append(self, value: Any) -> None:
+        raise TypeError(f"a network's {self.kind}s keep one array per layer")
+
+    def __reduce__(self) -> Any:  # a plain list of copies outside its network
+        return (list, ([a.copy() for a in self],))
 
 
 def _decide(AL: Array, task: str) -> Array:

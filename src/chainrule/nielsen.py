@@ -99,12 +99,9 @@ images for test -- the split of his ``mnist.pkl.gz``.
 
 from __future__ import annotations
 
-import math
-import sys
 import time
-import warnings
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -126,7 +123,7 @@ from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
 from chainrule.network import Network
 from chainrule.optim import SGD
-from chainrule.training import DivergenceWarning, epochs_text
+from chainrule.training import Trainer, epochs_text, fit
 
 __all__ = [
     "COSTS",
@@ -412,25 +409,6 @@ class Monitor:
 # --------------------------------------------------------------------------------------
 
 
-def _step(
-    net: Network,
-    params: list[Array],
-    opt: SGD,
-    Xb: Array,
-    Yb: Array,
-    eta: float,
-    lmbda: float,
-    l2_m: float | None,
-) -> None:
-    # dW = (1/|B|) Σ ∇w C_x + (λ/l2_m) W   (l2_m = n: his λ/n; None: λ/|B|), db = (1/|B|) Σ ∇b C_x
-    _, caches = backprop.forward(Xb, net.Ws, net.bs, net.activations)
-    g = backprop.backward(
-        caches, Yb, net.Ws, net.activations, net.loss, l2=lmbda, l2_m=l2_m, need_dA0=False
-    )
-    # W ← W − η dW = (1 − ηλ/n) W − (η/|B|) Σ ∇w C_x;   b ← b − η db
-    opt.step(params, [d for pair in zip(g.dW, g.db, strict=True) for d in pair], eta)
-
-
 def _blas_limit(blas_threads: int | str | None, mini_batch_size: int) -> Any:
     """A context manager limiting BLAS threads (a no-op when nothing is to change)."""
     if blas_threads is None:
@@ -442,15 +420,6 @@ def _blas_limit(blas_threads: int | str | None, mini_batch_size: int) -> Any:
     else:
         threads = check_positive_int(blas_threads, "blas_threads")
     return limit_blas_threads(threads)
-
-
-def _progress_bar(show: bool, total: int) -> Any:
-    """A tqdm bar over the mini-batches (closed on exit), or a null context yielding None."""
-    if not show:
-        return nullcontext()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="batch", desc="sgd", dynamic_ncols=True)
 
 
 def update_mini_batch(
@@ -484,8 +453,21 @@ def update_mini_batch(
     eta = check_positive_float(eta, "eta")
     lmbda = check_nonneg_float(lmbda, "lmbda")
     l2_m = None if n is None else check_positive_int(n, "n")
-    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
-    _step(net, params, SGD(), Xc, Y, eta, lmbda, l2_m)
+    # dW = (1/|B|) Σ ∇w C_x + (λ/l2_m) W (l2_m = n: his λ/n; None: λ/|B|), db = (1/|B|) Σ ∇b C_x
+    # W ← W − η dW = (1 − ηλ/n) W − (η/|B|) Σ ∇w C_x;   b ← b − η db
+    with _regularised(net, lmbda), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        Trainer(net, SGD(), Xc, Y, None, l2_m=l2_m).step(None, eta, net._rng, monitor=False)
+
+
+@contextmanager
+def _regularised(net: Network, lmbda: float) -> Iterator[None]:
+    """Train ``net`` with λ = ``lmbda`` (his λ belongs to the run): restored after."""
+    l2 = net.l2
+    net.l2 = lmbda
+    try:
+        yield
+    finally:
+        net.l2 = l2
 
 
 def sgd(
@@ -562,7 +544,7 @@ def sgd(
         Also what ``network2.SGD`` returns, via :meth:`Monitor.as_tuple`.
     """
     epochs = check_positive_int(epochs, "epochs")
-    bs = check_positive_int(mini_batch_size, "mini_batch_size")
+    batch_size = check_positive_int(mini_batch_size, "mini_batch_size")
     eta = check_positive_float(eta, "eta")
     lmbda = check_nonneg_float(lmbda, "lmbda")
     check_choice(l2_convention, L2_CONVENTIONS, "l2_convention")
@@ -571,11 +553,6 @@ def sgd(
     Xc = net.check_X(X)
     Y, labels = _targets(net, Xc, y, "y")
     n = Xc.shape[1]
-    # Examples are columns: keep each one contiguous so that gathering a shuffled
-    # mini-batch X[:, idx] copies whole columns (load_mnist already returns this layout).
-    if not Xc.flags.f_contiguous:
-        Xc = np.asfortranarray(Xc)
-    Y = np.asfortranarray(Y)
     want_eval = monitor_evaluation_cost or monitor_evaluation_accuracy
     if evaluation_data is not None:
         if not (isinstance(evaluation_data, (tuple, list)) and len(evaluation_data) == 2):
@@ -585,80 +562,70 @@ def sgd(
     elif want_eval:
         raise ValueError("monitoring the evaluation cost or accuracy needs evaluation_data")
 
-    l2_m = float(n) if l2_convention == "training_set" else None
-    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
-    opt = SGD()
-    opt.init(params)
     mon = Monitor(
         n_training=n,
         n_evaluation=0 if evaluation_data is None else Xe.shape[1],
         settings={
             "epochs": epochs,
-            "mini_batch_size": bs,
+            "mini_batch_size": batch_size,
             "eta": eta,
             "lmbda": lmbda,
             "l2_convention": l2_convention,
             "seed": seed if isinstance(seed, int) else net.seed,
         },
     )
-    n_batches = math.ceil(n / bs)
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    tick = max(1, n_batches // 100)
-    # A diverging run overflows on its way to inf/NaN: NumPy's warnings about that are replaced
-    # by one DivergenceWarning (the parameters are checked after every epoch), as in chainrule.fit.
-    with (
-        _blas_limit(blas_threads, bs),
-        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
-        _progress_bar(show, epochs * n_batches) as bar,
-    ):
-        for epoch in range(epochs):
-            if bar is not None:
-                bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
-            t0 = time.perf_counter()
-            perm = rng.permutation(n)
-            for k, start in enumerate(range(0, n, bs)):
-                idx = perm[start : start + bs]
-                _step(net, params, opt, Xc[:, idx], Y[:, idx], eta, lmbda, l2_m)
-                if bar is not None and (k + 1) % tick == 0:
-                    bar.update(tick)
-            seconds = time.perf_counter() - t0
-            if bar is not None:
-                bar.update(n_batches - (n_batches // tick) * tick)
-            if not all(np.isfinite(p).all() for p in params):
-                mon.message = (
-                    f"training diverged in epoch {epoch} (non-finite weights); "
-                    f"try a smaller learning rate (now eta = {eta:g})"
-                )
-                warnings.warn(mon.message, DivergenceWarning, stacklevel=2)
-                break
-            mon.epoch_seconds.append(seconds)
-            record: dict[str, Any] = {"seconds": seconds, "n_training": n}
-            if want_eval:
-                c, a = _evaluate(net, Xe, Ye, labels_e, lmbda)
-                record["n_evaluation"] = Xe.shape[1]
-                if monitor_evaluation_cost:
-                    mon.evaluation_cost.append(c)
-                    record["evaluation_cost"] = c
-                if monitor_evaluation_accuracy:
-                    mon.evaluation_accuracy.append(a)
-                    record["evaluation_accuracy"] = a
-            if monitor_training_cost or monitor_training_accuracy:
-                c, a = _evaluate(net, Xc, Y, labels, lmbda)
-                if monitor_training_cost:
-                    mon.training_cost.append(c)
-                    record["training_cost"] = c
-                if monitor_training_accuracy:
-                    mon.training_accuracy.append(a)
-                    record["training_accuracy"] = a
-            if bar is not None and "evaluation_accuracy" in record:
-                bar.set_postfix(
-                    {"eval": f"{record['evaluation_accuracy']}/{record['n_evaluation']}"},
-                    refresh=False,
-                )
-            if callback is not None and callback(epoch, record):
-                mon.message = f"stopped by callback after epoch {epoch}"
-                break
-    if not mon.message:
+    clock = [time.perf_counter()]
+
+    def monitor(epoch: int, logs: dict[str, float]) -> bool | None:
+        """His monitoring after each epoch (fit's callback; his epochs count from 0)."""
+        seconds = time.perf_counter() - clock[0]
+        mon.epoch_seconds.append(seconds)
+        record: dict[str, Any] = {"seconds": seconds, "n_training": n}
+        if want_eval:
+            c, a = _evaluate(net, Xe, Ye, labels_e, lmbda)
+            record["n_evaluation"] = Xe.shape[1]
+            if monitor_evaluation_cost:
+                mon.evaluation_cost.append(c)
+                record["evaluation_cost"] = c
+            if monitor_evaluation_accuracy:
+                mon.evaluation_accuracy.append(a)
+                record["evaluation_accuracy"] = a
+        if monitor_training_cost or monitor_training_accuracy:
+            c, a = _evaluate(net, Xc, Y, labels, lmbda)
+            if monitor_training_cost:
+                mon.training_cost.append(c)
+                record["training_cost"] = c
+            if monitor_training_accuracy:
+                mon.training_accuracy.append(a)
+                record["training_accuracy"] = a
+        stop = callback is not None and callback(epoch - 1, record)
+        clock[0] = time.perf_counter()
+        return stop
+
+    # His SGD is fit's loop with plain SGD and his λ/n (l2_m = n; "batch": λ/|B|), no
+    # validation split, the network's λ set to his for the run.
+    with _blas_limit(blas_threads, batch_size), _regularised(net, lmbda):
+        hist = fit(
+            net,
+            Xc,
+            Y,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=SGD(),
+            learning_rate=eta,
+            l2_m=float(n) if l2_convention == "training_set" else None,
+            seed=rng,
+            progress=progress,
+            callback=monitor,
+        )
+    if hist.diverged:
+        mon.message = (
+            f"training diverged in epoch {len(hist.epoch)} (non-finite weights); "
+            f"kept the last finite weights; try a smaller learning rate (now eta = {eta:g})"
+        )
+    elif hist.stop_reason == "callback":
+        mon.message = f"stopped by callback after epoch {len(hist.epoch) - 1}"
+    else:
         mon.message = f"finished {epochs_text(mon.epochs_run)}"
     return mon
 

@@ -1,8 +1,12 @@
 r"""Optimizers and learning-rate schedules.
 
-Each optimizer updates a list of parameter arrays **in place** from a list of
-gradients of J (same order, same shapes), and keeps its own state (velocity,
-moments) in preallocated arrays of the parameters' dtype.
+Each optimizer updates the flat parameter vector θ (W[1], b[1], ..., W[L],
+b[L] in one array, :attr:`chainrule.Network.theta`) **in place** from the
+gradient g = ∂J/∂θ in the same layout, and keeps its state as a NamedTuple
+(``AdamState(t, m, v)``, ...) whose arrays share that layout and dtype.  The
+updates are elementwise, so one call covers every parameter; compiled
+versions of the SGD and Adam updates (:mod:`chainrule._kernels`) plug in for
+these methods when numba is installed and compute the same numbers.
 
 ==============  ==============================================================
 ``sgd``         θ ← θ − α g
@@ -29,7 +33,7 @@ course's ``schedule_lr_decay``); ``exponential`` α₀ · decayᵉᵖᵒᶜʰ.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -47,101 +51,135 @@ __all__ = [
     "SCHEDULES",
     "SGD",
     "Adam",
+    "AdamState",
     "Momentum",
+    "MomentumState",
     "Nesterov",
     "Optimizer",
     "RMSprop",
+    "RMSpropState",
+    "SGDState",
     "Schedule",
     "get_optimizer",
 ]
 
 
+# -- named optimizer state: one NamedTuple per optimizer, arrays laid out as θ ---------------
+
+
+class SGDState(NamedTuple):
+    """Plain gradient descent keeps only the step count t."""
+
+    t: int
+
+
+class MomentumState(NamedTuple):
+    """Momentum and Nesterov: t and the velocity v (shape of θ)."""
+
+    t: int
+    v: Array
+
+
+class RMSpropState(NamedTuple):
+    """RMSprop: t and the running mean of squared gradients s (shape of θ)."""
+
+    t: int
+    s: Array
+
+
+class AdamState(NamedTuple):
+    """Adam: t and the first and second moment estimates m, v (shape of θ)."""
+
+    t: int
+    m: Array
+    v: Array
+
+
 class Optimizer:
-    """Base class.  Subclasses implement :meth:`_update` for one array."""
+    """Base class: an update rule for the flat parameter vector θ.
+
+    θ is one contiguous array holding W[1], b[1], ..., W[L], b[L] (the
+    layout of :attr:`chainrule.Network.theta`), and the gradient g = ∂J/∂θ
+    has the same layout, so one update covers every parameter.  The state is
+    a NamedTuple (``AdamState(t, m, v)``, ...) whose arrays have that layout
+    too.  Subclasses implement :meth:`init_state` and :meth:`update`.
+
+    Attributes
+    ----------
+    state : NamedTuple or None
+        The state after the last step (None before the first).
+    keep_state : bool
+        When True, :meth:`init` keeps an existing state that fits θ (same
+        shape and dtype, t included), so that a new ``fit`` continues the
+        previous one's optimizer (``partial_fit``) instead of restarting it.
+        It is meant for continuing the *same* network, which the caller
+        ensures (the scikit-learn estimators check the architecture first).
+        ``fit`` discards the state when training diverges.
+    """
 
     name = ""
-    keep_state = False  # (the class default, for subclasses that skip __init__)
+    keep_state = False  # class defaults, for subclasses that skip __init__
+    state: Any = None
 
     def __init__(self) -> None:
-        self.t = 0
-        self.state: list[tuple[Array, ...]] = []
+        self.state = None
         self.keep_state = False
-        """When True, :meth:`init` keeps existing state (moments and step count t)
-        that fits the parameters, so that a new ``fit`` continues the previous
-        one's optimizer (``partial_fit``) instead of restarting it.  "Fits" means
-        the same number of entries and the same dtype: it is meant for continuing
-        the *same* network, which the caller ensures (the scikit-learn estimators
-        check the architecture first); another network that happens to have as
-        many parameters would inherit the state.  ``fit`` discards the state
-        when training diverges."""
 
-    def _init_state(self, param: Array) -> tuple[Array, ...]:
-        return ()
+    # -- what a subclass implements --------------------------------------------------------
 
-    def init(self, params: list[Array]) -> None:
-        """Allocate zeroed state for these parameters (and reset t).
+    def init_state(self, theta: Array) -> Any:
+        """The zero state for parameters θ of shape (n,) (default: only t)."""
+        return SGDState(t=0)
 
-        With :attr:`keep_state`, state of the same total size and dtype is kept
-        (t too), re-laid out if the parameters are now split differently: one
-        flat vector (the fast path) or one array per W[l], b[l] (the reference
-        path) hold the same entries in the same order.
+    def update(self, state: Any, theta: Array, g: Array, lr: Any) -> None:
+        """Update θ (and the state's arrays) in place; ``state.t`` is this step's t ≥ 1.
+
+        ``lr`` is the learning rate α in θ's dtype.
         """
-        if self.keep_state and self._relayout(params):
-            return
-        self.t = 0
-        self.state = [self._init_state(p) for p in params]
+        raise NotImplementedError
 
-    def _relayout(self, params: list[Array]) -> bool:
-        """Fit the existing state to ``params`` if it holds as many entries; whether it did."""
-        old = self.state
-        if not old:
-            return False
-        n_comp = len(old[0])
-        if any(len(s) != n_comp for s in old):
-            return False
-        if n_comp == 0:  # a stateless update (SGD): only t to keep
-            self.state = [() for _ in params]
-            return True
-        if len(old) == len(params) and all(
-            a.shape == p.shape and a.dtype == p.dtype
-            for s, p in zip(old, params, strict=True)
-            for a in s
-        ):
-            return True
-        sizes = [p.size for p in params]
-        if sum(s[0].size for s in old) != sum(sizes):
-            return False
-        if any(a.dtype != p.dtype for s in old for a in s for p in params):
-            return False
-        # component k of every entry, concatenated in parameter order, then split again
-        flat = [np.concatenate([s[k].ravel() for s in old]) for k in range(n_comp)]
-        ends = np.cumsum(sizes)
-        self.state = [
-            tuple(f[e - n : e].reshape(p.shape) for f in flat)
-            for p, n, e in zip(params, sizes, ends, strict=True)
-        ]
-        return True
+    # -- driving it ------------------------------------------------------------------------
 
-    def step(self, params: list[Array], grads: list[Array], lr: float) -> None:
+    @property
+    def t(self) -> int:
+        """Steps taken since the state was initialised."""
+        return 0 if self.state is None else int(self.state.t)
+
+    def fits(self, theta: Array) -> bool:
+        """Whether the current state belongs to parameters of θ's shape and dtype."""
+        if self.state is None:
+            return False
+        return all(
+            a.shape == theta.shape and a.dtype == theta.dtype
+            for a in self.state[1:]
+            if isinstance(a, np.ndarray)
+        )
+
+    def init(self, theta: Array) -> None:
+        """Start from the zero state for θ (with :attr:`keep_state`: keep a state that fits)."""
+        if not (self.keep_state and self.fits(theta)):
+            self.state = self.init_state(theta)
+
+    def reset(self) -> None:
+        """Forget the state (the next step starts from zero)."""
+        self.state = None
+
+    def step(self, theta: Array, g: Array, lr: float) -> None:
         """Apply one update in place.
 
         Parameters
         ----------
-        params : list of ndarray
-            W[1], b[1], ..., W[L], b[L] (any fixed order).
-        grads : list of ndarray
-            ∂J/∂θ for each, same order and shapes.
+        theta : ndarray of shape (n,)
+            The parameters (any fixed layout).
+        g : ndarray of shape (n,)
+            ∂J/∂θ in the same layout.
         lr : float
             This step's learning rate α.
         """
-        if len(self.state) != len(params):
-            self.init(params)
-        self.t += 1
-        for p, g, s in zip(params, grads, self.state, strict=True):
-            self._update(p, g, s, p.dtype.type(lr))
-
-    def _update(self, p: Array, g: Array, s: tuple[Array, ...], lr: Any) -> None:
-        raise NotImplementedError
+        if not self.fits(theta):
+            self.init(theta)
+        self.state = self.state._replace(t=self.state.t + 1)
+        self.update(self.state, theta, g, theta.dtype.type(lr))
 
     def config(self) -> dict[str, Any]:
         """Hyper-parameters (JSON-able)."""
@@ -157,8 +195,8 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def _update(self, p: Array, g: Array, s: tuple[Array, ...], lr: Any) -> None:
-        p -= lr * g
+    def update(self, state: Any, theta: Array, g: Array, lr: Any) -> None:
+        theta -= lr * g
 
 
 class Momentum(Optimizer):
@@ -170,15 +208,15 @@ class Momentum(Optimizer):
         super().__init__()
         self.beta = check_fraction(beta, "beta")
 
-    def _init_state(self, param: Array) -> tuple[Array, ...]:
-        return (np.zeros_like(param),)
+    def init_state(self, theta: Array) -> MomentumState:
+        return MomentumState(t=0, v=np.zeros_like(theta))
 
-    def _update(self, p: Array, g: Array, s: tuple[Array, ...], lr: Any) -> None:
-        (v,) = s
-        b = p.dtype.type(self.beta)
+    def update(self, state: MomentumState, theta: Array, g: Array, lr: Any) -> None:
+        v = state.v
+        b = theta.dtype.type(self.beta)
         v *= b
         v += (1 - b) * g
-        p -= lr * v
+        theta -= lr * v
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "beta": self.beta}
@@ -189,12 +227,12 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _update(self, p: Array, g: Array, s: tuple[Array, ...], lr: Any) -> None:
-        (v,) = s
-        b = p.dtype.type(self.beta)
+    def update(self, state: MomentumState, theta: Array, g: Array, lr: Any) -> None:
+        v = state.v
+        b = theta.dtype.type(self.beta)
         v *= b
         v += (1 - b) * g
-        p -= lr * (b * v + (1 - b) * g)
+        theta -= lr * (b * v + (1 - b) * g)
 
 
 class RMSprop(Optimizer):
@@ -207,17 +245,17 @@ class RMSprop(Optimizer):
         self.beta = check_fraction(beta, "beta")
         self.epsilon = check_positive_float(epsilon, "epsilon")
 
-    def _init_state(self, param: Array) -> tuple[Array, ...]:
-        return (np.zeros_like(param),)
+    def init_state(self, theta: Array) -> RMSpropState:
+        return RMSpropState(t=0, s=np.zeros_like(theta))
 
-    def _update(self, p: Array, g: Array, s: tuple[Array, ...], lr: Any) -> None:
-        (sq,) = s
-        b = p.dtype.type(self.beta)
+    def update(self, state: RMSpropState, theta: Array, g: Array, lr: Any) -> None:
+        sq = state.s
+        b = theta.dtype.type(self.beta)
         sq *= b
         sq += (1 - b) * (g * g)
         denom = np.sqrt(sq)
-        denom += p.dtype.type(self.epsilon)
-        p -= lr * g / denom
+        denom += theta.dtype.type(self.epsilon)
+        theta -= lr * g / denom
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "beta": self.beta, "epsilon": self.epsilon}
@@ -233,12 +271,13 @@ class Adam(Optimizer):
         self.beta1 = check_fraction(beta1, "beta1")
         self.beta2 = check_fraction(beta2, "beta2")
         self.epsilon = check_positive_float(epsilon, "epsilon")
+        self._tmp: Array | None = None  # scratch of θ's shape (not state: it carries nothing)
 
-    def _init_state(self, param: Array) -> tuple[Array, ...]:
-        return (np.zeros_like(param), np.zeros_like(param), np.empty_like(param))
+    def init_state(self, theta: Array) -> AdamState:
+        return AdamState(t=0, m=np.zeros_like(theta), v=np.zeros_like(theta))
 
-    def _constants(self, dt: Any) -> tuple[Any, Any, Any, Any]:
-        """β₂, 1 − β₁, 1 − β₂ and ε in the parameters' dtype (cached: they cost per step)."""
+    def constants(self, dt: Any) -> tuple[Any, Any, Any, Any]:
+        """β₂, 1 − β₁, 1 − β₂ and ε in the parameters' dtype ``dt`` (cached: they cost per step)."""
         key = (dt, self.beta1, self.beta2, self.epsilon)
         cache: dict[Any, tuple[Any, Any, Any, Any]] = self.__dict__.setdefault("_cache", {})
         c = cache.get(key)
@@ -249,10 +288,17 @@ class Adam(Optimizer):
             cache[key] = c
         return c
 
-    def _update(self, p: Array, g: Array, s: tuple[Array, ...], lr: Any) -> None:
-        m, v, tmp = s
-        dt = p.dtype.type
-        b2, one_minus_b1, one_minus_b2, eps = self._constants(dt)
+    def corrections(self, t: int) -> tuple[float, float]:
+        """The bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ of step t."""
+        return 1.0 - self.beta1**t, 1.0 - self.beta2**t
+
+    def update(self, state: AdamState, theta: Array, g: Array, lr: Any) -> None:
+        m, v = state.m, state.v
+        tmp = getattr(self, "_tmp", None)
+        if tmp is None or tmp.shape != theta.shape or tmp.dtype != theta.dtype:
+            tmp = self._tmp = np.empty_like(theta)
+        dt = theta.dtype.type
+        b2, one_minus_b1, one_minus_b2, eps = self.constants(dt)
         # m ← β₁ m + (1 − β₁) g  written as m += (1 − β₁)(g − m)
         np.subtract(g, m, out=tmp)
         tmp *= one_minus_b1
@@ -263,14 +309,13 @@ class Adam(Optimizer):
         v *= b2
         v += tmp
         # θ ← θ − α m̂ / (√v̂ + ε),  m̂ = m/(1 − β₁ᵗ),  v̂ = v/(1 − β₂ᵗ)
-        c1 = 1.0 - self.beta1**self.t
-        c2 = 1.0 - self.beta2**self.t
+        c1, c2 = self.corrections(state.t)
         np.sqrt(v, out=tmp)
         tmp *= dt(1.0 / math.sqrt(c2))  # √v̂
         tmp += eps
         np.divide(m, tmp, out=tmp)
         tmp *= lr / dt(c1)
-        p -= tmp
+        theta -= tmp
 
     def config(self) -> dict[str, Any]:
         return {

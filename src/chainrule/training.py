@@ -16,12 +16,10 @@ What a :class:`History` records per epoch
   prints.
 * ``train_accuracy``: likewise accumulated from the batches' forward passes.
 
-(Speed: ``fit`` runs this loop through :mod:`chainrule._fast` whenever the
-network uses chainrule's own activations and losses: the same arithmetic on
-preallocated buffers and one flat parameter vector, giving bit-for-bit the
-parameters of the readable loop in ``_run_epoch``.  Without example weights it
-computes the batch costs of an epoch in one pass after the epoch, so
-``train_cost`` then agrees with the per-batch sum to rounding.)
+  (Without example weights the batch costs of an epoch are computed in one
+  pass after the epoch, from the batches' recorded outputs: the same
+  per-example losses summed in another order, so ``train_cost`` agrees with
+  the per-batch sum to rounding.)
 * ``val_cost``/``val_accuracy``: J and accuracy on the validation data after
   the epoch (dropout off, L2 term included in the cost).
 * ``learning_rate``: the rate used during the epoch.
@@ -54,8 +52,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
-from chainrule import _fast, backprop
+from chainrule import _kernels, backprop
 from chainrule._typing import Array
 from chainrule._validation import (
     check_fraction,
@@ -71,7 +70,7 @@ from chainrule.optim import Optimizer, Schedule, get_optimizer
 if TYPE_CHECKING:
     from chainrule.network import Network
 
-__all__ = ["DivergenceWarning", "History", "epochs_text", "fit", "format_postfix"]
+__all__ = ["DivergenceWarning", "History", "Trainer", "epochs_text", "fit", "format_postfix"]
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -251,6 +250,361 @@ def _postfix_width(bar: Any) -> int | None:
     return max(0, int(ncols) - rest - len(", ") - _MIN_BAR)
 
 
+Index = npt.NDArray[np.integer[Any]]
+"""Example indices (a shuffled mini-batch, an epoch's permutation)."""
+
+
+# --------------------------------------------------------------------------------------
+# The step and the epoch: the only training loop
+# --------------------------------------------------------------------------------------
+
+
+class _Record:
+    """An epoch's outputs, kept for computing its costs after the epoch."""
+
+    def __init__(self, ZL: Any, AL: Any, argmax: Any, Y_rows: Any) -> None:
+        # (n[L], m) Z[L] and A[L], (m,) argmax of A[L], (m, n[L]) targets: None where unused
+        self.ZL, self.AL, self.argmax, self.Y_rows = ZL, AL, argmax, Y_rows
+        self.sq = 0.0  # Σ over the epoch's batches of (m_b/m_L2) Σₗ ‖W[l]‖² (the L2 term)
+
+
+class Trainer:
+    """Mini-batch gradient descent on one network: :meth:`step` and :meth:`epoch`.
+
+    A step is :func:`chainrule.backprop.forward`, the batch cost,
+    :func:`chainrule.backprop.backward` (course convention, no dA[0]) and the
+    optimizer's update of the flat parameter vector ``net.theta``, given
+    preallocated buffers: one :class:`~chainrule.backprop.Workspace` per
+    mini-batch size, a flat gradient vector whose views dW[l], db[l] the
+    backward pass writes into, and reused gather buffers.  Where numba is
+    installed, compiled implementations of single operations plug in
+    (:mod:`chainrule._kernels`); they compute the same numbers.
+
+    Parameters
+    ----------
+    net : Network
+        Trained in place (its ``theta``).
+    opt : Optimizer
+        Initialised on ``net.theta`` (keeping a fitting state with ``keep_state``).
+    X : ndarray of shape (n[0], m)
+        Checked training inputs (column-major makes shuffled batches cheap to
+        gather: each example is one contiguous column).
+    Y : ndarray of shape (n[L], m)
+        Checked targets.
+    w : ndarray of shape (m,) or None
+        Example weights.
+    l2_m : float or None
+        The m of the L2 term's λ/m (None: the batch's m_b, or Σwᵢ with weights).
+    ops : Ops, optional
+        Who computes the single operations (default: compiled where numba is,
+        :func:`chainrule._kernels.compiled_ops`).
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        opt: Optimizer,
+        X: Array,
+        Y: Array,
+        w: Array | None,
+        *,
+        l2_m: float | None = None,
+        ops: backprop.Ops | None = None,
+    ) -> None:
+        self.net, self.opt = net, opt
+        self.X, self.Y, self.w = X, Y, w
+        self.m = X.shape[1]
+        self.l2_m = l2_m
+        self.ops = _kernels.compiled_ops(net.dtype) if ops is None else ops
+        self.canonical = backprop.is_canonical(net.loss, net.activations[-1])
+        self.task = net.task
+        # rows of C-ordered (m, n) arrays = columns of the (n, m) F-ordered originals
+        self.X_rows = X.T if X.flags.f_contiguous else None
+        self.Y_rows = Y.T if Y.flags.f_contiguous else None
+        # multiclass accuracy compares argmax(A) with argmax(Y): argmax(Y) once for all
+        self.labels: Index | None = Y.argmax(axis=0) if self.task == "multiclass" else None
+        # g = ∂J/∂θ in θ's layout: dW[l], db[l] are views of it
+        self.grad = np.empty_like(net.theta)
+        self.dWs, self.dbs = net.layout.views(self.grad)
+        opt.init(net.theta)
+        self._ws: dict[int, tuple[backprop.Workspace, _Gather]] = {}
+        self._rec: _Record | None = None
+
+    def workspace(self, mb: int) -> tuple[backprop.Workspace, _Gather]:
+        """The buffers for a batch of ``mb`` examples (allocated on first use)."""
+        got = self._ws.get(mb)
+        if got is None:
+            net = self.net
+            ws = backprop.Workspace(net.layer_dims, mb, net.dtype, net.keep_probs)
+            gather = _Gather(
+                mb,
+                net.layer_dims[0],
+                net.layer_dims[-1],
+                net.dtype,
+                rows=mb < self.m,
+                weighted=self.w is not None,
+                labels=self.labels is not None,
+            )
+            got = self._ws[mb] = (ws, gather)
+        return got
+
+    def step(
+        self,
+        idx: Index | slice | None,
+        lr: float,
+        rng: np.random.Generator,
+        *,
+        monitor: bool = True,
+        record: slice | None = None,
+    ) -> tuple[float, float, int, float]:
+        """One forward/backward/update step on the mini-batch ``idx``.
+
+        Parameters
+        ----------
+        idx : None, slice or ndarray of int
+            The batch: all examples, a contiguous range, or shuffled indices.
+        lr : float
+            The learning rate α of this step.
+        rng : numpy.random.Generator
+            Draws the dropout masks.
+        monitor : bool, default=True
+            Compute the batch cost and accuracy (False skips both, and the
+            check for a non-finite cost).
+        record : slice, optional
+            With ``monitor=False``: the columns of the epoch record (see
+            :meth:`epoch`) where this batch's outputs are kept, so that the
+            costs of all batches are computed at once after the epoch.
+
+        Returns
+        -------
+        J : float
+            The batch cost before the update (L2 term included); NaN when not
+            monitored.  When it is not finite nothing is updated.
+        n_correct : float
+            Correct predictions on the batch (NaN for regression or when not
+            monitored).
+        mb : int
+            The batch size.
+        m_eff : float
+            The batch's weight: mb, or Σ wᵢ with example weights.  A batch of
+            zero total weight (J would be 0/0) is skipped: nothing is computed,
+            no random number is drawn, and m_eff = 0 is returned.
+        """
+        net, ops = self.net, self.ops
+        # -- the batch: X_b (n[0], mb), Y_b (n[L], mb), w_b (mb,) ----------------------------
+        X, Y, w, labels = self.X, self.Y, self.w, self.labels
+        if idx is None:
+            ws, gb = self.workspace(self.m)
+            Xb, Yb, wb, lab = X, Y, w, labels
+        elif isinstance(idx, slice):
+            Xb, Yb = X[:, idx], Y[:, idx]
+            ws, gb = self.workspace(Xb.shape[1])
+            wb = None if w is None else w[idx]
+            lab = None if labels is None else labels[idx]
+        else:
+            ws, gb = self.workspace(len(idx))
+            # take(mode="clip"): idx is a permutation's slice, so nothing is clipped, and
+            # NumPy skips the extra buffer that out= with mode="raise" copies through
+            Xb = X[:, idx] if self.X_rows is None else self.X_rows.take(idx, 0, gb.X_rows, "clip").T
+            Yb = Y[:, idx] if self.Y_rows is None else self.Y_rows.take(idx, 0, gb.Y_rows, "clip").T
+            wb = None if w is None else w.take(idx, None, gb.w, "clip")
+            lab = None
+            if labels is not None and monitor:
+                lab = labels.take(idx, None, gb.labels, "clip")
+        mb = ws.m
+        m_eff = mb if wb is None else float(wb.sum())
+        if m_eff <= 0:
+            return math.nan, math.nan, mb, 0.0
+        Ws, l2 = net.Ws, net.l2
+        m_l2 = self.l2_m or m_eff  # the m of λ/m: l2_m, or the batch's own
+
+        # -- forward: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]);  inverted dropout ---------
+        AL, caches = backprop.forward(
+            Xb, Ws, net.bs, net.activations, keep_probs=net.keep_probs, rng=rng, ws=ws, ops=ops
+        )
+        ZL = caches[-1].Z
+
+        # -- the batch cost J (before the update) and the number of correct predictions ----
+        J = n_correct = math.nan
+        if monitor:
+            loss = net.loss
+            Lb = loss.from_logits(ZL, Yb) if self.canonical else loss.per_example(AL, Yb)
+            J = mean_cost(Lb, wb) + backprop.l2_cost(Ws, l2, m_l2)
+            if not math.isfinite(J):
+                return J, math.nan, mb, m_eff
+            n_correct = self._n_correct(AL, Yb, lab, gb)
+        elif record is not None:
+            self._keep(record, AL, ZL, mb)
+
+        # -- backward (course convention, no dA[0]) and the update ----------------------------
+        grads = backprop.backward(
+            caches, Yb, Ws, net.activations, net.loss,
+            l2=l2, l2_m=m_l2, sample_weight=wb, need_dA0=False,
+            ws=ws, ops=ops, out=(self.dWs, self.dbs), defer_scale=ops.fuses_scale(self.opt),
+        )  # fmt: skip
+        ops.update(self.opt, net.theta, self.grad, lr, grads.scale)  # θ ← θ − α·(update of g)
+        return J, n_correct, mb, m_eff
+
+    def epoch(
+        self, perm: Index | None, batch_size: int, lr: float, rng: np.random.Generator
+    ) -> tuple[float, float] | None:
+        """One pass over the mini-batches: the epoch's (train cost, train accuracy), or None.
+
+        Parameters
+        ----------
+        perm : ndarray of shape (m,) or None
+            The epoch's shuffled order (None: examples in order).
+        batch_size : int
+        lr : float
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        (cost, accuracy) or None
+            The cost is the batch costs J_b (each before its update, L2 term
+            included) averaged with weights m_b (Σwᵢ with example weights);
+            the accuracy is the fraction of correct predictions over the
+            batches (NaN for regression).  None: a batch cost was not finite
+            (divergence).
+
+        Notes
+        -----
+        Without example weights the batch outputs Z[L] (or A[L]) are kept in
+        an (n[L], m) record and every batch cost is computed in one pass
+        after the epoch: the same per-example losses, summed in another order.
+        A non-finite cost is then found at the end of the epoch instead of at
+        its batch; ``fit`` puts back the parameters of the previous epoch
+        either way.
+        """
+        m = self.m
+        bs = min(batch_size, m)
+        full = bs == m
+
+        def batch(start: int) -> Index | slice | None:
+            if full:
+                return None
+            if perm is None:
+                return slice(start, start + bs)
+            return perm[start : start + bs]
+
+        if self.w is not None:  # batch by batch
+            tot_cost = tot_weight = tot_correct = 0.0
+            n_seen = 0
+            for start in range(0, m, bs):
+                J, n_ok, mb, m_eff = self.step(batch(start), lr, rng)
+                if m_eff <= 0:
+                    continue
+                if not math.isfinite(J):
+                    return None
+                tot_cost += J * m_eff
+                tot_weight += m_eff
+                tot_correct += n_ok
+                n_seen += mb
+            return tot_cost / tot_weight, tot_correct / n_seen
+
+        rec = self._record()
+        rec.sq = 0.0
+        for start in range(0, m, bs):
+            self.step(batch(start), lr, rng, monitor=False, record=slice(start, start + bs))
+        # the targets in the epoch's order
+        Y = self.Y
+        if perm is not None and not full:
+            Y = (
+                Y[:, perm]
+                if self.Y_rows is None
+                else self.Y_rows.take(perm, 0, rec.Y_rows, "clip").T
+            )
+        loss = self.net.loss
+        Lall = loss.from_logits(rec.ZL, Y) if self.canonical else loss.per_example(rec.AL, Y)
+        # Σ_b J_b m_b / m = (Σᵢ Lᵢ)/m + (λ/2m) Σ_b (m_b/m_L2) ‖W_b‖²
+        # (J_b = mean_b L + (λ/2m_L2)‖W_b‖², m_L2 = l2_m, or m_b by default)
+        cost = float(np.add.reduce(Lall, axis=None, dtype=np.float64)) / m
+        if self.net.l2:
+            cost += self.net.l2 / (2.0 * m) * rec.sq
+        if not math.isfinite(cost):
+            return None
+        if self.task == "regression":
+            acc = math.nan
+        elif rec.argmax is not None and self.labels is not None:
+            labels = self.labels if (perm is None or full) else self.labels[perm]
+            acc = np.count_nonzero(np.equal(rec.argmax, labels)) / m
+        else:
+            acc = accuracy_from_output(rec.AL, Y, self.task)
+        return cost, acc
+
+    def _keep(self, record: slice, AL: Array, ZL: Array, mb: int) -> None:
+        """Keep a batch's outputs (and its L2 weight) in the epoch record."""
+        rec = self._record()
+        if rec.ZL is not None:
+            rec.ZL[:, record] = ZL
+        if rec.AL is not None:
+            rec.AL[:, record] = AL
+        if rec.argmax is not None:
+            AL.argmax(axis=0, out=rec.argmax[record])
+        if self.net.l2:
+            # (m_b / m_L2) ‖W‖² before the update, m_L2 = l2_m or m_b (see epoch())
+            sq = sum(float(np.vdot(W, W)) for W in self.net.Ws)
+            rec.sq += sq if self.l2_m is None else sq * (mb / self.l2_m)
+
+    def _record(self) -> _Record:
+        rec = self._rec
+        if rec is None:
+            nL, m = self.Y.shape
+            dt = self.net.dtype
+            multiclass = self.labels is not None
+            rec = _Record(
+                ZL=np.empty((nL, m), dt) if self.canonical else None,
+                AL=None
+                if (self.canonical and (multiclass or self.task == "regression"))
+                else np.empty((nL, m), dt),
+                argmax=np.empty(m, np.intp) if multiclass else None,
+                Y_rows=np.empty((m, nL), dt) if self.Y_rows is not None else None,
+            )
+            self._rec = rec
+        return rec
+
+    def _n_correct(self, AL: Array, Yb: Array, lab: Index | None, gb: _Gather) -> float:
+        """Correct predictions on the batch, as ``accuracy_from_output`` × m."""
+        if lab is not None:  # multiclass: argmax(A) == argmax(Y), argmax(Y) gathered
+            AL.argmax(axis=0, out=gb.argmax)
+            return float(np.count_nonzero(np.equal(gb.argmax, lab)))
+        if self.task == "regression":
+            return math.nan
+        return accuracy_from_output(AL, Yb, self.task) * AL.shape[1]
+
+
+class _Gather:
+    """Reused buffers a shuffled mini-batch of ``mb`` examples is gathered into.
+
+    ``X_rows.T`` is the (n[0], mb) batch, column-major like ``X[:, idx]``.
+    """
+
+    def __init__(
+        self, mb: int, n0: int, nL: int, dtype: Any, *, rows: bool, weighted: bool, labels: bool
+    ) -> None:
+        self.X_rows: Any = np.empty((mb, n0), dtype) if rows else None
+        self.Y_rows: Any = np.empty((mb, nL), dtype) if rows else None
+        self.w: Any = np.empty(mb, dtype) if (rows and weighted) else None
+        self.labels: Any = np.empty(mb, np.intp) if (rows and labels) else None
+        self.argmax = np.empty(mb, np.intp)
+
+
+# --------------------------------------------------------------------------------------
+# fit, at its seams: set-up, the epoch loop, early stopping, the divergence guard, progress
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Data:
+    """Checked training (and validation) data."""
+
+    X: Array
+    Y: Array
+    w: Array | None
+    Xv: Array | None = None
+    Yv: Array | None = None
+
+
 def _split_validation(
     X: Array, Y: Array, w: Array | None, fraction: float, rng: np.random.Generator
 ) -> tuple[Array, Array, Array | None, Array, Array]:
@@ -276,19 +630,126 @@ def _split_validation(
     return X[:, tr], Y[:, tr], w_tr, X[:, val], Y[:, val]
 
 
-def _all_finite(arrays: list[Array]) -> bool:
-    """Whether every entry of every array is finite.
+def _prepare_data(
+    net: Network,
+    X: Any,
+    Y: Any,
+    sample_weight: Any,
+    validation_data: tuple[Any, Any] | None,
+    validation_fraction: float,
+    batch_size: int | None,
+    rng: np.random.Generator,
+) -> _Data:
+    """Check X, Y, the weights and the validation data; split off a validation part."""
+    Xc = net.check_X(X)
+    Yc = net.check_Y(Y, Xc.shape[1])
+    w = net._check_weights(sample_weight, Xc.shape[1])
+    data = _Data(Xc, Yc, w)
+    if validation_data is not None:
+        if validation_fraction:
+            raise ValueError("give validation_data or validation_fraction, not both")
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("validation_data must be a pair (X_val, Y_val)")
+        data.Xv = net.check_X(validation_data[0], "X_val")
+        data.Yv = net.check_Y(validation_data[1], data.Xv.shape[1], "Y_val")
+    elif validation_fraction:
+        data.X, data.Y, data.w, data.Xv, data.Yv = _split_validation(
+            Xc, Yc, w, validation_fraction, rng
+        )
+    m = data.X.shape[1]
+    if batch_size is not None and batch_size < m:
+        # Examples are columns; a column-major (Fortran-ordered) copy keeps each example
+        # contiguous, so gathering a shuffled mini-batch is a cheap copy of whole columns.
+        data.X = np.asfortranarray(data.X)
+        data.Y = np.asfortranarray(data.Y)
+    return data
+
+
+class _EarlyStopping:
+    """Patience on the monitored cost, and the best epoch's parameters (to restore)."""
+
+    def __init__(self, patience: int, min_delta: float, restore_best: bool) -> None:
+        self.patience, self.min_delta, self.restore_best = patience, min_delta, restore_best
+        self.best = math.inf
+        self.best_epoch: int | None = None
+        self.best_theta: Array | None = None
+        self.since_best = 0
+
+    def update(self, epoch: int, monitored: float, theta: Array) -> None:
+        """Record epoch ``epoch`` (1-based) with its monitored cost."""
+        if monitored < self.best - self.min_delta:
+            self.best, self.since_best, self.best_epoch = monitored, 0, epoch
+            if self.restore_best:
+                if self.best_theta is None:
+                    self.best_theta = theta.copy()
+                else:
+                    np.copyto(self.best_theta, theta)
+        else:
+            self.since_best += 1
+
+    @property
+    def out_of_patience(self) -> bool:
+        return self.since_best >= self.patience
+
+    def restore(self, theta: Array, last_epoch: int) -> bool:
+        """Put the best epoch's parameters back (unless it was the last); whether it did."""
+        if self.best_theta is None or self.best_epoch == last_epoch:
+            return False
+        np.copyto(theta, self.best_theta)
+        return True
+
+
+class _DivergenceGuard:
+    """The last finite parameters, restored when an epoch ends non-finite."""
+
+    def __init__(self, theta: Array) -> None:
+        self.theta = theta
+        self.last_finite = theta.copy()
+
+    def check(self, stats: tuple[float, float] | None) -> bool:
+        """After an epoch: keep its parameters if they and its cost are finite, else restore.
+
+        Returns whether the epoch diverged.
+        """
+        if stats is not None and _all_finite(self.theta):
+            np.copyto(self.last_finite, self.theta)
+            return False
+        np.copyto(self.theta, self.last_finite)
+        return True
+
+
+class _Progress:
+    """The tqdm bar over the epochs (nothing when not shown)."""
+
+    def __init__(self, show: bool, epochs: int) -> None:
+        self.bar: Any = None
+        if show:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=epochs, unit="epoch", leave=True, dynamic_ncols=True, bar_format=_BAR_FORMAT
+            )
+
+    def epoch_done(self, logs: Mapping[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(format_postfix(logs, _postfix_width(self.bar)), refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _all_finite(theta: Array) -> bool:
+    """Whether every entry of θ is finite.
 
     A sum is finite when every term is (an inf or NaN term makes it inf or
-    NaN), so one reduction answers for most arrays; only a non-finite sum,
+    NaN), so one reduction answers for most vectors; only a non-finite sum,
     which finite entries can also give by overflowing, is checked entry by
     entry.
     """
     with np.errstate(over="ignore", invalid="ignore"):  # inf + (−inf) is NaN: no warning
-        for p in arrays:
-            if not math.isfinite(np.add.reduce(p, axis=None)) and not np.isfinite(p).all():
-                return False
-    return True
+        return math.isfinite(np.add.reduce(theta, axis=None)) or bool(np.isfinite(theta).all())
 
 
 def fit(
@@ -340,11 +801,14 @@ def fit(
     shuffle : bool, default=True
         Reshuffle the examples every epoch (mini-batch mode).
     validation_data : (X_val, Y_val), optional
+        X_val of shape (n[0], m_val), Y_val of shape (n[L], m_val).
     validation_fraction : float, default=0.0
         Hold out this fraction of the training examples (seeded) instead.
     early_stopping : bool, default=False
         Stop when the monitored cost (validation if any, else training) has
         not improved by more than ``min_delta`` for ``patience`` epochs.
+    patience : int, default=10
+    min_delta : float, default=0.0
     restore_best : bool, default=True
         With early stopping, end with the parameters of the best epoch (the
         one with the lowest monitored cost), however training ended: by
@@ -389,6 +853,7 @@ def fit(
     -------
     History
     """
+    # -- set-up and validation -------------------------------------------------------------
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size", allow_none=True)
     schedule = Schedule(learning_rate, lr_schedule, decay, decay_interval)
@@ -398,242 +863,99 @@ def fit(
     min_delta = check_nonneg_float(min_delta, "min_delta")
     l2_m = None if l2_m is None else check_positive_float(l2_m, "l2_m")
     rng = net._rng if seed is None else resolve_rng(seed)
-
-    Xc = net.check_X(X)
-    Yc = net.check_Y(Y, Xc.shape[1])
-    w = net._check_weights(sample_weight, Xc.shape[1])
-    Xv: Array | None = None
-    Yv: Array | None = None
-    if validation_data is not None:
-        if validation_fraction:
-            raise ValueError("give validation_data or validation_fraction, not both")
-        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-            raise TypeError("validation_data must be a pair (X_val, Y_val)")
-        Xv = net.check_X(validation_data[0], "X_val")
-        Yv = net.check_Y(validation_data[1], Xv.shape[1], "Y_val")
-    elif validation_fraction:
-        Xc, Yc, w, Xv, Yv = _split_validation(Xc, Yc, w, validation_fraction, rng)
-
-    m = Xc.shape[1]
-    bs = m if batch_size is None else min(batch_size, m)
-    # Examples are columns; a column-major (Fortran-ordered) copy keeps each example
-    # contiguous, so gathering a shuffled mini-batch is a cheap copy of whole columns.
-    if bs < m and not Xc.flags.f_contiguous:
-        Xc = np.asfortranarray(Xc)
-    if bs < m and not Yc.flags.f_contiguous:
-        Yc = np.asfortranarray(Yc)
-
-    # The fast path (chainrule._fast) runs the same arithmetic on preallocated buffers and
-    # one flat parameter vector; it is bit-for-bit the reference loop of _run_epoch.
-    fast = (
-        _fast.FastTrainer(net, opt, Xc, Yc, w, l2_m=l2_m)
-        if _fast.supported(net.activations, net.loss, opt)
-        else None
+    data = _prepare_data(
+        net, X, Y, sample_weight, validation_data, validation_fraction, batch_size, rng
     )
-    params = [p for pair in zip(net.Ws, net.bs, strict=True) for p in pair]
-    if fast is None:
-        opt.init(params)
-    # what the divergence check and its snapshot look at: the one flat vector on the
-    # fast path (net.Ws, net.bs are its views), else every W[l], b[l]
-    watched = [fast.flat] if fast is not None else params
+    trainer = Trainer(net, opt, data.X, data.Y, data.w, l2_m=l2_m)
+    m = data.X.shape[1]
+    bs = m if batch_size is None else min(batch_size, m)
+
     hist = History()
     net.history = hist
-    task = net.task
-    keep_probs = net.keep_probs
-    use_dropout = any(k < 1.0 for k in keep_probs)
-    canonical = backprop.is_canonical(net.loss, net.activations[-1])
-
-    best = math.inf
-    best_params: list[Array] | None = None
-    since_best = 0
-    last_finite = [p.copy() for p in watched]
-
+    stopper = _EarlyStopping(patience, min_delta, restore_best) if early_stopping else None
+    guard = _DivergenceGuard(net.theta)
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(
-            total=epochs, unit="epoch", leave=True, dynamic_ncols=True, bar_format=_BAR_FORMAT
-        )
-
+    bar = _Progress(show, epochs)
     try:
         for epoch in range(epochs):
             lr = schedule(epoch)
             perm = rng.permutation(m) if (shuffle and bs < m) else None
             # A diverging run overflows on its way to inf/NaN; NumPy's warnings about that
-            # are replaced by one DivergenceWarning below (the cost is checked every batch,
-            # the parameters every epoch).  The user's callback runs outside this.
+            # are replaced by one DivergenceWarning below.  The callback runs outside this.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                if fast is not None:
-                    cost, accuracy, bad = fast.epoch(perm, bs, lr, rng)
-                    stats = None if bad else (cost, accuracy)
-                else:
-                    stats = _run_epoch(
-                        net, Xc, Yc, w, perm, bs, lr, opt, params,
-                        keep_probs if use_dropout else None, rng, canonical, task, l2_m,
-                    )  # fmt: skip
-                finite = stats is not None and _all_finite(watched)
-            if stats is None or not finite:
-                for p, q in zip(watched, last_finite, strict=True):
-                    np.copyto(p, q)
-                hist.diverged = True
-                # the optimizer's state went non-finite with the parameters: discard it, so
-                # that a later fit keeping it (Optimizer.keep_state, partial_fit) starts afresh
-                opt.state, opt.t = [], 0
-                kept = (
-                    "the initial parameters"
-                    if epoch == 0
-                    else f"the parameters from the end of epoch {epoch}"
-                )
-                hist.message = (
-                    f"training diverged in epoch {epoch + 1} (non-finite cost or parameters); "
-                    f"kept {kept}. Try a smaller learning rate (now {lr:g})."
-                )
-                warnings.warn(hist.message, DivergenceWarning, stacklevel=2)
+                stats = trainer.epoch(perm, bs, lr, rng)
+                diverged = guard.check(stats)
+            if diverged or stats is None:
+                _diverged(hist, opt, epoch, lr)
                 break
-            for p, q in zip(watched, last_finite, strict=True):
-                np.copyto(q, p)
-
-            train_cost, train_accuracy = stats
-            hist.epoch.append(epoch + 1)
-            hist.train_cost.append(train_cost)
-            hist.train_accuracy.append(train_accuracy)
-            hist.learning_rate.append(lr)
-            logs = {"cost": hist.train_cost[-1], "accuracy": hist.train_accuracy[-1]}
-            if Xv is not None and Yv is not None:
-                with np.errstate(over="ignore", invalid="ignore"):  # (as for training)
-                    vc, ALv = net._cost_and_output(Xv, Yv)
-                va = accuracy_from_output(ALv, Yv, task) if task != "regression" else math.nan
-                hist.val_cost.append(vc)
-                hist.val_accuracy.append(va)
-                logs.update(val_cost=vc, val_accuracy=va)
-            if bar is not None:
-                bar.set_postfix_str(format_postfix(logs, _postfix_width(bar)), refresh=False)
-                bar.update(1)
-
-            if early_stopping:
+            logs = _record_epoch(hist, net, data, epoch, lr, stats)
+            bar.epoch_done(logs)
+            if stopper is not None:
                 monitored = hist.val_cost[-1] if hist.val_cost else hist.train_cost[-1]
-                if monitored < best - min_delta:
-                    best, since_best = monitored, 0
-                    hist.best_epoch = epoch + 1
-                    if restore_best:
-                        best_params = [p.copy() for p in params]
-                else:
-                    since_best += 1
+                stopper.update(epoch + 1, monitored, net.theta)
+                hist.best_epoch = stopper.best_epoch
             if callback is not None and callback(epoch + 1, logs):
                 hist.message = f"{_CALLBACK_STOP} after epoch {epoch + 1}"
                 break
-            if early_stopping and since_best >= patience:
+            if stopper is not None and stopper.out_of_patience:
                 hist.stopped_early = True
                 break
-    except BaseException:
-        if fast is not None:
-            fast.release()
-        raise
     finally:
-        if bar is not None:
-            bar.close()
-
-    restored = ""
-    if (
-        early_stopping
-        and restore_best
-        and not hist.diverged
-        and best_params is not None
-        and hist.best_epoch != hist.epoch[-1]
-    ):
-        # Restore the best epoch's weights however training ended (patience, callback or
-        # the last epoch), as Keras's ``restore_best_weights`` does since Keras 3.
-        for p, q in zip(params, best_params, strict=True):
-            p[...] = q
-        restored = f"; restored the parameters of epoch {hist.best_epoch}"
-    if fast is not None:
-        fast.release()  # the trained values back into the network's own arrays
-    if hist.stopped_early:
-        hist.message = (
-            f"early stopping after epoch {hist.epoch[-1]}: no improvement for "
-            f"{epochs_text(patience)}"
-            f"{restored}"
-        )
-    elif not hist.message:
-        n = len(hist.epoch)
-        hist.message = f"finished {epochs_text(n)}{restored}"
-    elif restored:
-        hist.message += restored
+        bar.close()
+    _finish(hist, net, stopper, patience)
     return hist
 
 
-def _run_epoch(
-    net: Network,
-    X: Array,
-    Y: Array,
-    w: Array | None,
-    perm: np.ndarray | None,
-    bs: int,
-    lr: float,
-    opt: Optimizer,
-    params: list[Array],
-    keep_probs: list[float] | None,
-    rng: np.random.Generator,
-    canonical: bool,
-    task: str,
-    l2_m: float | None = None,
-) -> tuple[float, float] | None:
-    """One pass over the mini-batches: the epoch's (train cost, train accuracy), or None.
+def _record_epoch(
+    hist: History, net: Network, data: _Data, epoch: int, lr: float, stats: tuple[float, float]
+) -> dict[str, float]:
+    """Append the epoch's values to the History (validation measured now); its logs."""
+    train_cost, train_accuracy = stats
+    hist.epoch.append(epoch + 1)
+    hist.train_cost.append(train_cost)
+    hist.train_accuracy.append(train_accuracy)
+    hist.learning_rate.append(lr)
+    logs = {"cost": train_cost, "accuracy": train_accuracy}
+    if data.Xv is not None and data.Yv is not None:
+        with np.errstate(over="ignore", invalid="ignore"):  # (as for training)
+            vc, ALv = net._cost_and_output(data.Xv, data.Yv)
+        task = net.task
+        va = accuracy_from_output(ALv, data.Yv, task) if task != "regression" else math.nan
+        hist.val_cost.append(vc)
+        hist.val_accuracy.append(va)
+        logs.update(val_cost=vc, val_accuracy=va)
+    return logs
 
-    None means a batch cost was not finite (divergence); the parameters then hold the
-    updates of the batches before it.  ``perm`` is the epoch's shuffling (None: the
-    columns in order).  The train cost is the mean of the batch costs (each taken
-    before its batch's update) weighted by the batches' m_b (Σ wᵢ with example
-    weights); the accuracy is the m_b-weighted mean of the batch accuracies.
-    ``l2_m`` is the m of the L2 term's λ/m (None: each batch's m_b, or Σwᵢ).
-    """
-    m = X.shape[1]
-    tot_cost = 0.0  # Σ_batches J_batch · (batch weight)
-    tot_cost_weight = 0.0  # Σ_batches (batch weight): m_b, or Σ wᵢ with example weights
-    tot_correct = 0.0  # Σ_batches accuracy · m_b
-    tot_examples = 0
-    for start in range(0, m, bs):
-        if bs == m:
-            Xb, Yb, wb = X, Y, w
-        elif perm is None:
-            sl = slice(start, start + bs)
-            Xb, Yb = X[:, sl], Y[:, sl]
-            wb = None if w is None else w[sl]
-        else:
-            idx = perm[start : start + bs]
-            Xb, Yb = X[:, idx], Y[:, idx]
-            wb = None if w is None else w[idx]
-        mb = Xb.shape[1]
-        m_eff = mb if wb is None else float(wb.sum())
-        if m_eff <= 0:  # a mini-batch of zero-weight examples: J_batch would be 0/0
-            continue
-        AL, caches = backprop.forward(
-            Xb, net.Ws, net.bs, net.activations, keep_probs=keep_probs, rng=rng
+
+def _diverged(hist: History, opt: Optimizer, epoch: int, lr: float) -> None:
+    """Say that epoch ``epoch`` (0-based) diverged; its parameters were already put back."""
+    hist.diverged = True
+    # the optimizer's state went non-finite with the parameters: discard it, so that a
+    # later fit keeping it (Optimizer.keep_state, partial_fit) starts afresh
+    opt.reset()
+    kept = (
+        "the initial parameters" if epoch == 0 else f"the parameters from the end of epoch {epoch}"
+    )
+    hist.message = (
+        f"training diverged in epoch {epoch + 1} (non-finite cost or parameters); "
+        f"kept {kept}. Try a smaller learning rate (now {lr:g})."
+    )
+    warnings.warn(hist.message, DivergenceWarning, stacklevel=3)
+
+
+def _finish(hist: History, net: Network, stopper: _EarlyStopping | None, patience: int) -> None:
+    """Restore the best epoch's parameters where asked, and say how training ended."""
+    restored = ""
+    # Restore the best epoch's weights however training ended (patience, callback or the
+    # last epoch), as Keras's ``restore_best_weights`` does since Keras 3.
+    if stopper is not None and not hist.diverged and stopper.restore(net.theta, hist.epoch[-1]):
+        restored = f"; restored the parameters of epoch {hist.best_epoch}"
+    if hist.stopped_early:
+        hist.message = (
+            f"early stopping after epoch {hist.epoch[-1]}: no improvement for "
+            f"{epochs_text(patience)}{restored}"
         )
-        Lb = net.loss.from_logits(caches[-1].Z, Yb) if canonical else net.loss.per_example(AL, Yb)
-        # J_b = mean_b L + (λ/2m_L2) Σ‖W‖²,  m_L2 = l2_m if given, else the batch's m_eff
-        m_l2 = m_eff if l2_m is None else l2_m
-        Jb = mean_cost(Lb, wb) + backprop.l2_cost(net.Ws, net.l2, m_l2)
-        if not math.isfinite(Jb):
-            return None
-        tot_cost += Jb * m_eff
-        tot_cost_weight += m_eff
-        if task != "regression":
-            tot_correct += accuracy_from_output(AL, Yb, task) * mb
-        tot_examples += mb
-        grads = backprop.backward(
-            caches,
-            Yb,
-            net.Ws,
-            net.activations,
-            net.loss,
-            l2=net.l2,
-            l2_m=m_l2,  # dW[l] += (λ/m_L2) W[l]
-            sample_weight=wb,
-            need_dA0=False,
-        )
-        opt.step(params, [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair], lr)
-    accuracy = tot_correct / tot_examples if task != "regression" else math.nan
-    return tot_cost / tot_cost_weight, accuracy
+    elif not hist.message:
+        hist.message = f"finished {epochs_text(len(hist.epoch))}{restored}"
+    elif restored:
+        hist.message += restored

@@ -604,8 +604,10 @@ def update_parameters(params: Params, grads: dict[str, Any], learning_rate: floa
 def _sgd_step(
     Ws: list[Array], bs: list[Array], dWs: list[Array], dbs: list[Array], lr: float
 ) -> None:
-    """θ ← θ − α g in place (:class:`chainrule.optim.SGD`)."""
-    SGD().step([*Ws, *bs], [*dWs, *dbs], lr)
+    """θ ← θ − α g in place (:meth:`chainrule.optim.SGD.update`, array by array)."""
+    opt = SGD()
+    for p, g in zip([*Ws, *bs], [*dWs, *dbs], strict=True):
+        opt.update(opt.init_state(p), p, g, p.dtype.type(lr))
 
 
 # --------------------------------------------------------------------------------------

@@ -163,19 +163,27 @@ def _step(
     learning_rate: float,
     t: int = 0,
 ) -> Params:
-    """One core optimizer step on copies of the parameters.
+    """One core optimizer step, on the parameters laid out as one flat vector θ.
 
     ``slots[k]`` is the optimizer's k-th state array for each parameter, in the
-    order W1..WL, b1..bL (momentum: [v]; Adam: [v, s, scratch]); they are
-    updated in place.  ``t`` is the step count before this step.
+    order W1..WL, b1..bL (momentum: [v]; Adam: [v, s]); they are updated in
+    place.  ``t`` is the step count before this step.  The core's updates are
+    elementwise, so the flat layout gives the numbers of a per-array update.
     """
     dWs, dbs = check_grads_like(grads, Ws, bs)
-    params = [p.copy() for p in (*Ws, *bs)]
-    opt.state = list(zip(*slots, strict=True))  # per parameter: (slot 0, slot 1, ...)
-    opt.t = t
-    opt.step(params, [*dWs, *dbs], learning_rate)
+    arrays = [*Ws, *bs]
+    theta = np.concatenate([a.ravel() for a in arrays])
+    g = np.concatenate([d.ravel() for d in (*dWs, *dbs)])
+    flat_slots = [np.concatenate([a.ravel() for a in slot]) for slot in slots]
+    opt.state = type(opt.init_state(theta))(t, *flat_slots)  # e.g. AdamState(t, m, v)
+    opt.step(theta, g, learning_rate)
+    ends = np.cumsum([a.size for a in arrays])
+    new = [theta[e - a.size : e].reshape(a.shape) for a, e in zip(arrays, ends, strict=True)]
+    for slot, flat in zip(slots, flat_slots, strict=True):
+        for a, e in zip(slot, ends, strict=True):
+            a[...] = flat[e - a.size : e].reshape(a.shape)
     L = len(Ws)
-    return _as_params(params[:L], params[L:])
+    return _as_params(new[:L], new[L:])
 
 
 def _as_state(arrays: list[Array], L: int) -> dict[str, Array]:
@@ -266,11 +274,10 @@ def update_parameters_with_adam(
     L = len(Ws)
     v_flat = _state(v, Ws, bs, "v")
     s_flat = _state(s, Ws, bs, "s")
-    scratch = [np.empty_like(a) for a in v_flat]
-    new_params = _step(opt, Ws, bs, grads, [v_flat, s_flat, scratch], lr, t=t - 1)
+    new_params = _step(opt, Ws, bs, grads, [v_flat, s_flat], lr, t=t - 1)
     v_new = _as_state(v_flat, L)
     s_new = _as_state(s_flat, L)
-    # The bias corrections the core applies inside Adam._update, returned as the course does.
+    # The bias corrections the core applies inside Adam.update, returned as the course does.
     c1 = 1.0 - math.pow(opt.beta1, t)
     c2 = 1.0 - math.pow(opt.beta2, t)
     v_corrected = {k: a / c1 for k, a in v_new.items()}

@@ -1,0 +1,280 @@
+r"""Compiled single operations of the training step (optional: numba).
+
+With `numba <https://numba.pydata.org>`_ installed (a dependency of
+chainrule wherever numba publishes wheels; set ``CHAINRULE_NUMBA=0`` to
+refuse it), :class:`CompiledOps` replaces these operations of
+:class:`chainrule.backprop.Ops` by one fused loop each:
+
+* the SGD and Adam updates over the flat parameter vector θ (three and
+  thirteen NumPy passes, counting the gradient's 1/m, become one);
+* a ReLU layer's Z += b, A = max(Z, 0), and its dZ = dA ⊙ [Z > 0];
+* a softmax output's bias, shift and normalisation (two passes around NumPy's
+  exponential), for batches of two or more examples.
+
+Each kernel restates one formula of :mod:`chainrule.optim` or
+:mod:`chainrule.activations` and computes **the same operations in the same
+order** in the arrays' dtype (no fast-math: no reassociation, no FMA
+contraction), so a step with these kernels gives bit for bit the numbers of
+the NumPy step on the same inputs (±inf and signed zeros included; NaN
+wherever NumPy gives NaN, its sign bit aside): ``tests/test_kernels.py``
+compares them.  Every other operation, and every operation numba cannot
+compile here, stays NumPy's.  The kernels are compiled once per machine and
+cached on disk.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from chainrule._typing import Array
+from chainrule.activations import Activation, ReLU, Softmax
+from chainrule.backprop import NUMPY_OPS, Ops
+from chainrule.optim import SGD, Adam, Optimizer
+
+__all__ = ["ENABLED", "CompiledOps", "available", "compiled_ops"]
+
+ENABLED = True
+"""Switch for :func:`compiled_ops`: False trains with NumPy's operations only (tests compare)."""
+
+
+_kernels: dict[str, Any] = {}
+
+
+def _numba_kernels() -> dict[str, Any]:
+    """The compiled updates over flat vectors ({} without numba), compiled once.
+
+    Bit-for-bit the operations of :meth:`chainrule.optim.SGD._update` and
+    :meth:`chainrule.optim.Adam._update`, element by element, in the same order
+    and in the parameters' dtype (every scalar is passed in that dtype; no
+    fast-math, so no reassociation or FMA contraction), with the gradient's
+    1/m multiplied in first: ``tests/test_fastpath.py`` compares them.
+    """
+    if _kernels or os.environ.get("CHAINRULE_NUMBA", "1") == "0":
+        return _kernels
+    try:
+        import numba
+    except ImportError:
+        return _kernels
+    # error_model="numpy": no ZeroDivisionError check, so the loops vectorise.  Caching
+    # needs a writable cache directory (next to this file, or the user's cache); where
+    # there is none, numba refuses cache=True at decoration: compile per process instead.
+    for cache in (True, False):
+        try:
+            kernels = _define_kernels(numba.njit(cache=cache, nogil=True, error_model="numpy"))
+        except Exception:  # pragma: no cover - depends on the file system / numba install
+            continue
+        _kernels.update(kernels)
+        break
+    return _kernels
+
+
+def _define_kernels(jit: Any) -> dict[str, Any]:
+    """The compiled kernels, decorated with ``jit`` (see :func:`_numba_kernels`)."""
+
+    @jit
+    def sgd(p, g, s, lr):
+        for i in range(p.size):
+            p[i] = p[i] - lr * (g[i] * s)  # θ ← θ − α g,  g = (1/m)·(dZ A_prevᵀ …)
+
+    @jit
+    def adam(p, g, s, m, v, omb1, b2, omb2, k, eps, step):
+        for i in range(p.size):
+            gi = g[i] * s  # the gradient's 1/m (s = 1 when already applied)
+            mi = m[i] + (gi - m[i]) * omb1  # m ← m + (1 − β₁)(g − m)
+            vi = v[i] * b2 + (gi * gi) * omb2  # v ← β₂ v + (1 − β₂) g²
+            m[i] = mi
+            v[i] = vi
+            # θ ← θ − (α/(1 − β₁ᵗ)) m / (√v · (1/√(1 − β₂ᵗ)) + ε)
+            p[i] = p[i] - (mi / (np.sqrt(vi) * k + eps)) * step
+
+    @jit
+    def bias_relu(Z, b, A, zero):
+        # Z ← Z + b;  A = relu(Z) = max(Z, 0)  (NaN propagates, as np.maximum;
+        # ``zero`` is 0 in the arrays' dtype, so float32 stays float32)
+        n, m = Z.shape
+        for i in range(n):
+            bi = b[i, 0]
+            for j in range(m):
+                z = Z[i, j] + bi
+                Z[i, j] = z
+                A[i, j] = z if not z < zero else zero  # ≡ np.maximum(z, 0), z = −0 included
+
+    @jit
+    def relu_backward(dZ, Z, zero, one):
+        # dZ[l] = dA[l] ⊙ relu′(Z[l]), in place, relu′(z) = 1 if z > 0 else 0
+        # (the product with 0 is formed, as NumPy does: inf · 0 = NaN, −x · 0 = −0)
+        n, m = Z.shape
+        for i in range(n):
+            for j in range(m):
+                dZ[i, j] = dZ[i, j] * (one if Z[i, j] > zero else zero)
+
+    @jit
+    def bias_softmax_shift(Z, b, A, c):
+        # Z ← Z + b;  A = Z − max over each column (the stable softmax's shift, ≤ 0).
+        # c: (m,) work vector.  Unlike np.maximum.reduce this max skips a NaN after the
+        # first row, and a zero maximum's sign may differ; neither changes the softmax:
+        # a NaN in a column makes its sum, so every entry, NaN either way, and
+        # z − (±0) differs only for z = ±0, where e⁰ = 1 either way.
+        n, m = Z.shape
+        for i in range(n):  # Z[i] += b[i] and the running column maximum, in one pass
+            bi = b[i, 0]
+            for j in range(m):
+                z = Z[i, j] + bi
+                Z[i, j] = z
+                if i == 0 or z > c[j]:
+                    c[j] = z
+        for i in range(n):
+            for j in range(m):
+                A[i, j] = Z[i, j] - c[j]
+
+    @jit
+    def softmax_normalize(A, c):
+        # A[:, j] ← A[:, j] / Σᵢ A[i, j], the sums added row after row, in the order
+        # of np.add.reduce(A, axis=0) over a C-ordered A with m ≥ 2 columns (the
+        # reduced axis is not the contiguous one, so NumPy adds whole rows in turn;
+        # a single column is contiguous, and NumPy sums it pairwise: not used there)
+        n, m = A.shape
+        for j in range(m):
+            c[j] = A[0, j]
+        for i in range(1, n):
+            for j in range(m):
+                c[j] = c[j] + A[i, j]
+        for i in range(n):
+            for j in range(m):
+                A[i, j] = A[i, j] / c[j]
+
+    return {
+        "sgd": sgd,
+        "adam": adam,
+        "bias_relu": bias_relu,
+        "relu_backward": relu_backward,
+        "bias_softmax_shift": bias_softmax_shift,
+        "softmax_normalize": softmax_normalize,
+    }
+
+
+def available() -> bool:
+    """Whether the compiled kernels can be used here (numba importable, not refused)."""
+    return bool(_numba_kernels())
+
+
+class CompiledOps(Ops):
+    """:class:`~chainrule.backprop.Ops` with compiled kernels for one dtype (module docs).
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+        The parameters' and activations' dtype (each kernel is compiled for it).
+    """
+
+    def __init__(self, dtype: Any) -> None:
+        k = _numba_kernels()
+        self.dtype = np.dtype(dtype)
+        dt = self.dtype.type
+        self._zero, self._one = dt(0), dt(1)
+        # compile for this dtype now (cached on disk); a kernel that fails stays NumPy's
+        one = np.ones(1, self.dtype)
+        Z, b, c = (
+            np.zeros((1, 1), self.dtype),
+            np.zeros((1, 1), self.dtype),
+            np.zeros(1, self.dtype),
+        )
+        self._sgd = _compiled(k, "sgd", one.copy(), one, dt(1), dt(0))
+        self._adam = _compiled(
+            k, "adam", one.copy(), one, dt(1), one.copy(), one.copy(), *[dt(0.5)] * 6
+        )
+        self._bias_relu = _compiled(k, "bias_relu", Z.copy(), b, Z.copy(), dt(0))
+        self._relu_backward = _compiled(k, "relu_backward", Z.copy(), Z, dt(0), dt(1))
+        self._softmax_shift = _compiled(k, "bias_softmax_shift", Z.copy(), b, Z.copy(), c)
+        self._softmax_normalize = _compiled(k, "softmax_normalize", np.ones((1, 1), self.dtype), c)
+
+    def bias_activation(
+        self, g: Activation, Z: Array, b: Array, out: Array | None, col: Array | None
+    ) -> Array:
+        kind = type(g)
+        if kind is ReLU and self._bias_relu is not None and Z.dtype == self.dtype:
+            A = np.empty_like(Z) if out is None else out
+            self._bias_relu(Z, b, A, self._zero)  # Z += b; A = max(Z, 0), one pass
+            return A
+        if (
+            kind is Softmax
+            and self._softmax_shift is not None
+            and self._softmax_normalize is not None
+            and col is not None
+            and out is not None
+            and Z.shape[1] > 1  # NumPy sums a one-example (n, 1) column pairwise: not restated
+            and Z.dtype == self.dtype
+        ):
+            # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): activations.softmax, fewer passes
+            self._softmax_shift(Z, b, out, col)
+            np.exp(out, out=out)
+            self._softmax_normalize(out, col)
+            return out
+        return super().bias_activation(g, Z, b, out, col)
+
+    def activation_backward(
+        self, g: Activation, dA: Array, Z: Array, A: Array, out: Array | None
+    ) -> Array:
+        if type(g) is ReLU and self._relu_backward is not None and out is dA:
+            self._relu_backward(out, Z, self._zero, self._one)  # dZ = dA ⊙ [Z > 0], in place
+            return out
+        return super().activation_backward(g, dA, Z, A, out)
+
+    def fuses_scale(self, opt: Optimizer) -> bool:
+        return self._kernel_for(opt) is not None
+
+    def _kernel_for(self, opt: Optimizer) -> Any:
+        if type(opt) is SGD:
+            return self._sgd
+        if type(opt) is Adam:
+            return self._adam
+        return None
+
+    def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
+        kernel = self._kernel_for(opt)
+        if kernel is None or theta.dtype != self.dtype:
+            super().update(opt, theta, g, lr, scale)
+            return
+        dt = self.dtype.type
+        if not opt.fits(theta):
+            opt.init(theta)
+        opt.state = state = opt.state._replace(t=opt.state.t + 1)
+        s = dt(scale)  # the gradient's 1/m, multiplied into each entry first (or 1)
+        if kernel is self._sgd:
+            kernel(theta, g, s, dt(lr))
+            return
+        assert isinstance(opt, Adam)
+        b2, omb1, omb2, eps = opt.constants(dt)
+        c1, c2 = opt.corrections(state.t)
+        kernel(theta, g, s, state.m, state.v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps,
+               dt(lr) / dt(c1))  # fmt: skip
+
+
+def _compiled(kernels: dict[str, Any], name: str, *warmup: Any) -> Any:
+    """``kernels[name]`` compiled for the warm-up arguments' types, or None."""
+    kernel = kernels.get(name)
+    if kernel is None:
+        return None
+    try:
+        kernel(*warmup)
+    except Exception:  # pragma: no cover - a broken numba install
+        return None
+    return kernel
+
+
+_ops: dict[Any, Ops] = {}
+
+
+def compiled_ops(dtype: Any) -> Ops:
+    """The operations for ``dtype``: :class:`CompiledOps` where numba is usable, else NumPy's."""
+    if not ENABLED:
+        return NUMPY_OPS
+    key = np.dtype(dtype)
+    ops = _ops.get(key)
+    if ops is None:
+        ops = _ops[key] = CompiledOps(key) if available() else NUMPY_OPS
+    return ops
