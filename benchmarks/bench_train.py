@@ -15,13 +15,13 @@ by another implementation's copy of the data.
 Implementations ("peers"):
 
 ``chainrule``
-    ``Network.fit`` (the fast path, :mod:`chainrule._fast`).  Each epoch is
+    ``Network.fit`` (with the compiled kernels of :mod:`chainrule._kernels`).  Each epoch is
     timed *inside one* ``fit`` call (the epoch callback pauses training between
     rounds), so it is the steady-state epoch: the per-epoch bookkeeping (batch
     costs, accuracy, divergence checks) is included, the one-off setup is not.
-``reference``
-    The same ``fit`` with the fast path switched off: the readable
-    ``backprop.forward``/``backward`` path, as the before/after comparison.
+``numpy``
+    The same ``fit`` with the compiled kernels switched off (NumPy's
+    operations only: what an install without numba runs).
 ``sklearn``
     ``MLPClassifier.fit`` (same batch size, solver, learning rate; shuffling
     on), timed epoch by epoch inside one call like chainrule: its verbose
@@ -90,7 +90,8 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 import chainrule  # noqa: E402
-from chainrule import _fast  # noqa: E402
+from chainrule import _kernels  # noqa: E402
+from chainrule.parameters import ParameterLayout  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
@@ -117,7 +118,7 @@ class Workload:
     nielsen_lmbda: float = 0.0  # N3: Nielsen's λ (λ/n convention)
     data: str = ""  # "mnist", "mnist-nielsen", "cat", "digits"
     dtypes: tuple[str, ...] = ("float64", "float32")
-    peers: tuple[str, ...] = ("chainrule", "reference", "sklearn", "torch", "gemm", "minimum")
+    peers: tuple[str, ...] = ("chainrule", "numpy", "sklearn", "torch", "gemm", "minimum")
     rounds_scale: float = 1.0
     # consecutive epochs per peer and round; with burst > 1 the first of each burst is
     # not recorded, so every recorded epoch follows an epoch of the same peer (steady
@@ -203,7 +204,7 @@ WORKLOADS = {
         nielsen_lmbda=5.0,
         data="mnist-nielsen",
         dtypes=("float64",),
-        peers=("nielsen", "chainrule", "reference", "sklearn", "torch", "gemm", "minimum"),
+        peers=("nielsen", "chainrule", "numpy", "sklearn", "torch", "gemm", "minimum"),
         rounds_scale=0.4,
         note="sklearn has no sigmoid output for multiclass: it uses softmax + log-loss",
     ),
@@ -349,8 +350,8 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
         Y = np.eye(w.dims[-1], dtype=dtype)[:, np.asarray(w.y).reshape(-1)]
 
     def train(n: int, cb: Callable[..., Any]) -> Any:
-        old = _fast.ENABLED
-        _fast.ENABLED = fast
+        old = _kernels.ENABLED
+        _kernels.ENABLED = fast
         try:
             return net.fit(
                 w.X,
@@ -364,9 +365,9 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
                 callback=cb,
             )
         finally:
-            _fast.ENABLED = old
+            _kernels.ENABLED = old
 
-    return FitRunner("chainrule" if fast else "reference", train, epochs)
+    return FitRunner("chainrule" if fast else "numpy", train, epochs)
 
 
 def nielsen_runner(w: Workload, dtype: str, epochs: int) -> FitRunner:
@@ -597,23 +598,17 @@ def minimum_runner(w: Workload, dtype: str) -> FnRunner:
     rng = np.random.default_rng(0)
     dims, m = w.dims, w.m
     bs = w.batch_size or m
-    L = len(dims) - 1
-    n_params = sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, L + 1))
-    flat = (rng.standard_normal(n_params) * 0.05).astype(dtype)
+    layout = ParameterLayout(dims)
+    flat = (rng.standard_normal(layout.size) * 0.05).astype(dtype)
     grad = np.zeros_like(flat)
-    shapes_W = [(dims[l], dims[l - 1]) for l in range(1, L + 1)]
-    Ws, _ = _fast._views(flat, shapes_W, [(n, 1) for n in dims[1:]])
-    dWs, _ = _fast._views(grad, shapes_W, [(n, 1) for n in dims[1:]])
+    Ws, _ = layout.views(flat)
+    dWs, _ = layout.views(grad)
     opt = Adam() if w.optimizer == "adam" else SGD()
-    opt.init([flat])
-    compiled = _fast._compiled_update(opt, flat)
-    one = np.dtype(dtype).type(1)
+    opt.init(flat)
+    ops = _kernels.compiled_ops(dtype)  # the fastest exact update: compiled where numba is
 
     def update() -> None:
-        if compiled is not None:
-            compiled([flat], [grad], w.lr, one)
-        else:
-            opt.step([flat], [grad], w.lr)
+        ops.update(opt, flat, grad, w.lr, 1.0)
 
     X_rows = np.ascontiguousarray(w.X.T)  # (m, n0): chainrule gathers rows of this layout
     sizes = [min(bs, m - s) for s in range(0, m, bs)]
@@ -666,7 +661,7 @@ def bench(
             continue
         if p == "chainrule":
             runners.append(chainrule_runner(w, dtype, epochs, fast=True))
-        elif p == "reference":
+        elif p == "numpy":
             runners.append(chainrule_runner(w, dtype, epochs, fast=False))
         elif p == "nielsen":
             runners.append(nielsen_runner(w, dtype, epochs))
@@ -715,7 +710,7 @@ def fmt_ms(s: float) -> str:
 
 
 def report(results: list[Result], out: Callable[[str], None]) -> None:
-    cols = ["chainrule", "nielsen", "reference", "sklearn", "torch", "gemm", "minimum"]
+    cols = ["chainrule", "nielsen", "numpy", "sklearn", "torch", "gemm", "minimum"]
     out("")
     out("median epoch time in ms (ratio = chainrule / peer; < 1 means chainrule is faster)")
     head = f"{'workload':8} {'dtype':8}" + "".join(f"{c:>11}" for c in cols)
@@ -959,7 +954,7 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated, from " + ", ".join(WORKLOADS) + " (or 'none')",
     )
     ap.add_argument("--dtypes", default="float64,float32")
-    ap.add_argument("--peers", default="chainrule,nielsen,reference,sklearn,torch,gemm,minimum")
+    ap.add_argument("--peers", default="chainrule,nielsen,numpy,sklearn,torch,gemm,minimum")
     ap.add_argument(
         "--rounds",
         type=int,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 r"""Where the time of one training step goes: chainrule's W1 step, phase by phase.
 
-Runs ``FastTrainer.epoch`` (the code ``fit`` runs) on MNIST with the W1 network
+Runs ``Trainer.epoch`` (the code ``fit`` runs) on MNIST with the W1 network
 (784 → 256 → 128 → 10, ReLU, softmax + cross-entropy, mini-batch 128, Adam) and
 times every call the step makes into NumPy's products, its reductions and
 exponential, the batch gather and the compiled kernels, by wrapping them, not
@@ -47,8 +47,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_train  # noqa: E402
 import chainrule  # noqa: E402
-from chainrule import _fast  # noqa: E402
+from chainrule import _kernels, backprop  # noqa: E402
 from chainrule.optim import Adam  # noqa: E402
+from chainrule.training import Trainer  # noqa: E402
 
 clock = time.perf_counter_ns
 # phase name -> ns spent in the current step; one dict per step in STEPS
@@ -78,7 +79,7 @@ class _TimedRows(np.ndarray):
         return out
 
 
-def product_name(ft: _fast.FastTrainer, dims: list[int]) -> Callable[..., str]:
+def product_name(ft: Trainer, dims: list[int]) -> Callable[..., str]:
     """Name a product of ``ft``'s step: forward Z[l], dW[l] or dA[l]."""
     L = len(dims) - 1
 
@@ -95,7 +96,7 @@ def product_name(ft: _fast.FastTrainer, dims: list[int]) -> Callable[..., str]:
     return name
 
 
-def instrument(ft: _fast.FastTrainer, dims: list[int]) -> None:
+def instrument(ft: Trainer, dims: list[int]) -> None:
     """Wrap what one step calls: NumPy (through a proxy module), the kernels, the gather."""
     ufunc_add = types.SimpleNamespace(reduce=timed("db = Σ dZ (add.reduce)", np.add.reduce))
     proxy = types.SimpleNamespace(
@@ -104,18 +105,19 @@ def instrument(ft: _fast.FastTrainer, dims: list[int]) -> None:
         exp=timed("softmax exp", np.exp),
     )
     proxy.__dict__.update({k: getattr(np, k) for k in dir(np) if k not in proxy.__dict__})
-    _fast.np = proxy  # type: ignore[assignment]
-    if ft._bias_relu is not None:
-        ft._bias_relu = timed("bias + relu (compiled)", ft._bias_relu)
-        ft._relu_backward = timed("relu backward (compiled)", ft._relu_backward)
-    if ft._softmax is not None:
-        shift, normalize = ft._softmax
-        ft._softmax = (
-            timed("softmax bias + shift (compiled)", shift),
-            timed("softmax normalize (compiled)", normalize),
-        )
-    if ft._update is not None:
-        ft._update = timed("Adam update", ft._update)
+    backprop.np = proxy  # type: ignore[assignment]
+    _kernels.np = proxy  # type: ignore[assignment]
+    ops = ft.ops
+    if isinstance(ops, _kernels.CompiledOps):
+        for attr, label in [
+            ("_bias_relu", "bias + relu (compiled)"),
+            ("_relu_backward", "relu backward (compiled)"),
+            ("_softmax_shift", "softmax bias + shift (compiled)"),
+            ("_softmax_normalize", "softmax normalize (compiled)"),
+        ]:
+            if getattr(ops, attr) is not None:
+                setattr(ops, attr, timed(label, getattr(ops, attr)))
+    ops.update = timed("Adam update", ops.update)  # type: ignore[method-assign]
     if ft.X_rows is not None:
         ft.X_rows = ft.X_rows.view(_TimedRows)
     step = ft.step
@@ -163,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     out(f"W1 [{args.dtype}]: {w.title}; data: {w.source}")
     net = chainrule.Network(w.dims, w.hidden, w.output, w.loss, seed=0, dtype=args.dtype)
     Y = np.asfortranarray(np.eye(w.dims[-1], dtype=args.dtype)[:, w.y])
-    ft = _fast.FastTrainer(net, Adam(), w.X, Y, None)
+    ops = _kernels.CompiledOps(args.dtype) if _kernels.available() else backprop.Ops()
+    ft = Trainer(net, Adam(), w.X, Y, None, ops=ops)
     instrument(ft, w.dims)
     rng = np.random.default_rng(1)
     bs = w.batch_size or w.m
@@ -173,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 STEPS.clear()  # the warm-up epoch is not recorded
             ft.epoch(rng.permutation(w.m), bs, w.lr, rng)
     finally:
-        _fast.np = np
+        backprop.np = _kernels.np = np
     full = [s for s in STEPS if s["step total"] > 0]
 
     def med(k: str) -> float:
@@ -214,15 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     opt = Adam()
     flat = (rng.standard_normal(net.n_params) * 0.05).astype(dt)
     grad = rng.standard_normal(net.n_params).astype(dt)
-    opt.init([flat])
-    upd = _fast._compiled_update(opt, flat)
-    one = dt.type(1)
-    if upd is not None:
-        out(
-            f"  {'Adam update (compiled)':50} "
-            f"{median_of(lambda: upd([flat], [grad], 1e-3, one)):8.1f}"
-        )
-    out(f"  {'Adam update (NumPy)':50} {median_of(lambda: opt.step([flat], [grad], 1e-3)):8.1f}")
+    opt.init(flat)
+    upd: Any = None
+    if _kernels.available():
+        compiled = _kernels.CompiledOps(dt)
+
+        def upd(*_: Any) -> None:
+            compiled.update(opt, flat, grad, 1e-3, 1.0)
+
+        out(f"  {'Adam update (compiled)':50} {median_of(upd):8.1f}")
+    out(f"  {'Adam update (NumPy)':50} {median_of(lambda: opt.step(flat, grad, 1e-3)):8.1f}")
     if upd is not None:
         # the same call after time has passed with no memory traffic of ours (2 ms of
         # spinning, about one step), and after streaming 64 MB (caches surely cold):
@@ -234,13 +238,13 @@ def main(argv: list[str] | None = None) -> int:
             while clock() < end:
                 pass
             t = clock()
-            upd([flat], [grad], 1e-3, one)
+            upd()
             return (clock() - t) / 1e3
 
         def stream_then_update() -> float:
             big.sum()
             t = clock()
-            upd([flat], [grad], 1e-3, one)
+            upd()
             return (clock() - t) / 1e3
 
         for label, fn in (
