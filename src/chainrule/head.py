@@ -371,6 +371,7 @@ class OutputHead:
             A classification loss on a regression task, or a cross-entropy on an
             output that is not a probability.
         """
+        check_choice(task, TASKS, "task")
         inferred = ""
         loss_name = None if loss is None else get_loss(loss).name
         if output is None and loss_name is None:
