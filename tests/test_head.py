@@ -27,7 +27,7 @@ from chainrule.head import (
     encode_targets,
     is_canonical,
     multilabel_error,
-    one_hot,
+    one_hot_indices,
     per_example_loss,
     task_of,
 )
@@ -252,16 +252,16 @@ def test_for_task_and_of_model() -> None:
 
 
 def test_one_hot_by_hand() -> None:
-    Y = one_hot([2, 0, 1, 2], 3)
+    Y = one_hot_indices([2, 0, 1, 2], 3)
     assert_array_equal(Y, [[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]])
     assert Y.shape == (3, 4)  # one column per example
-    assert one_hot(np.array([[1.0, 0.0]]), 2, "float32").dtype == np.float32
+    assert one_hot_indices(np.array([[1.0, 0.0]]), 2, "float32").dtype == np.float32
     with pytest.raises(ValueError, match=r"class indices \[3\] outside \[0, 2\]"):
-        one_hot([0, 3], 3)
+        one_hot_indices([0, 3], 3)
     with pytest.raises(ValueError, match=r"class indices \[0\.5\] that are not whole numbers"):
-        one_hot([0.5, 1.0], 3)
+        one_hot_indices([0.5, 1.0], 3)
     with pytest.raises(ValueError, match="y contains 1 NaN"):
-        one_hot([np.nan, 1.0], 3, name="y")
+        one_hot_indices([np.nan, 1.0], 3, name="y")
 
 
 def test_encode_targets_as_check_Y() -> None:

@@ -83,7 +83,7 @@ __all__ = [
     "encode_targets",
     "is_canonical",
     "multilabel_error",
-    "one_hot",
+    "one_hot_indices",
     "per_example_loss",
     "task_of",
 ]
@@ -469,8 +469,12 @@ class OutputHead:
 # ---------------------------------------------------------------------------------------
 
 
-def one_hot(labels: Any, n_classes: int, dtype: Any = "float64", name: str = "Y") -> Array:
+def one_hot_indices(labels: Any, n_classes: int, dtype: Any = "float64", name: str = "Y") -> Array:
     """Class indices -> one-hot columns, for a network with ``n_classes`` output units.
+
+    What :meth:`chainrule.Network.check_Y` does with the class indices it accepts
+    for categorical cross-entropy; the errors name the network's output units
+    (:func:`chainrule.data.one_hot`, the data loaders' encoder, words its own).
 
     Parameters
     ----------
@@ -511,7 +515,7 @@ def encode_targets(Y: Any, loss: str | Loss, n_outputs: int, dtype: Any, name: s
     """Targets as a user may give them -> the (n[L], m) layout (not yet validated).
 
     * categorical cross-entropy and class indices of shape (m,) or (1, m):
-      one-hot columns (:func:`one_hot`), shape (n[L], m);
+      one-hot columns (:func:`one_hot_indices`), shape (n[L], m);
     * one output unit and a 1-D array of m labels or values: shape (1, m);
     * anything else: unchanged (the caller checks its shape and values).
 
@@ -529,7 +533,7 @@ def encode_targets(Y: Any, loss: str | Loss, n_outputs: int, dtype: Any, name: s
     if _loss_name(loss) == "categorical_crossentropy" and (
         arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1)
     ):
-        return one_hot(arr, n_outputs, dtype, name)
+        return one_hot_indices(arr, n_outputs, dtype, name)
     if arr.ndim == 1 and n_outputs == 1:
         return arr.reshape(1, -1)
     return arr
