@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule import backprop
+from chainrule import head as _head
 from chainrule._typing import Array, Params
 from chainrule._validation import (
     as_float_array,
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
     from chainrule.training import History
 
 __all__ = ["Network"]
-
-_PROBABILITY_OUTPUTS = {"sigmoid", "softmax"}
 
 
 class Network:
@@ -146,16 +145,7 @@ class Network:
     # -- configuration ----------------------------------------------------------------------
 
     def _check_output_pairing(self) -> None:
-        out, n_out = self.activations[-1], self.layer_dims[-1]
-        if out.name == "softmax" and n_out < 2:
-            raise ValueError("a softmax output needs at least 2 units (layer_dims[-1] >= 2)")
-        if self.loss.name != "squared_error" and out.name not in _PROBABILITY_OUTPUTS:
-            raise ValueError(
-                f"loss {self.loss.name!r} needs outputs in (0, 1): use output='sigmoid' or "
-                f"'softmax', got {out.name!r} (or use loss='squared_error')"
-            )
-        if self.loss.name == "categorical_crossentropy" and n_out < 2:
-            raise ValueError("categorical cross-entropy needs at least 2 output units")
+        _head.check_pairing(self.activations[-1], self.loss, self.layer_dims[-1])
 
     def _check_dropout(self, dropout: float | Sequence[float]) -> list[float]:
         n_hidden = len(self.layer_dims) - 2
@@ -364,28 +354,8 @@ class Network:
             np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
         ):
             raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-        is_cce = self.loss.name == "categorical_crossentropy"
-        if is_cce and (arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1)):
-            # class indices: finite (checked first, for a clear message), whole numbers
-            labels = as_float_array(arr.reshape(-1), name, np.dtype(np.float64), ndim=1)
-            frac = labels[labels != np.floor(labels)]
-            if frac.size:
-                raise ValueError(
-                    f"{name} holds class indices {frac[:5].tolist()} that are not whole numbers "
-                    f"(expected integers in [0, {nL - 1}])"
-                )
-            bad = (labels < 0) | (labels >= nL)
-            if bad.any():
-                shown = [int(v) for v in np.unique(labels[bad])[:5]]
-                raise ValueError(
-                    f"{name} holds class indices {shown} outside "
-                    f"[0, {nL - 1}] (the network has {nL} output units)"
-                )
-            onehot = np.zeros((nL, labels.size), dtype=self.dtype)
-            onehot[labels.astype(np.intp), np.arange(labels.size)] = 1
-            arr = onehot
-        elif arr.ndim == 1 and nL == 1:
-            arr = arr.reshape(1, -1)
+        # class indices -> one-hot (categorical cross-entropy), 1-D labels -> one row
+        arr = _head.encode_targets(arr, self.loss, nL, self.dtype, name)
         arr = as_float_array(arr, name, self.dtype)
         if arr.shape[0] != nL:
             raise ValueError(
@@ -439,9 +409,7 @@ class Network:
 
     def _per_example(self, AL: Array, ZL: Array, Y: Array) -> Array:
         # From Z when the output is canonical: exact even where A saturates.
-        if backprop.is_canonical(self.loss, self.activations[-1]):
-            return self.loss.from_logits(ZL, Y)
-        return self.loss.per_example(AL, Y)
+        return _head.per_example_loss(self.loss, self.activations[-1], AL, ZL, Y)
 
     def cost(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
         """The cost J = (1/m) Σᵢ L⁽ⁱ⁾ + (λ/2m) Σₗ ‖W[l]‖²  (dropout off).
@@ -515,13 +483,11 @@ class Network:
 
     @property
     def task(self) -> str:
-        """``"binary"``, ``"multilabel"``, ``"multiclass"`` or ``"regression"``."""
-        out = self.activations[-1].name
-        if self.loss.name == "squared_error" and out not in _PROBABILITY_OUTPUTS:
-            return "regression"
-        if out == "softmax" or self.loss.name == "categorical_crossentropy":
-            return "multiclass"
-        return "binary" if self.layer_dims[-1] == 1 else "multilabel"
+        """``"binary"``, ``"multilabel"``, ``"multiclass"`` or ``"regression"``.
+
+        Follows from the output activation, the loss and n[L] (:func:`chainrule.head.task_of`).
+        """
+        return _head.task_of(self.activations[-1], self.loss, self.layer_dims[-1])
 
     def predict_proba(self, X: Any) -> Array:
         """A[L]: probabilities for sigmoid/softmax outputs; shape (n[L], m)."""
@@ -538,13 +504,13 @@ class Network:
             indices (argmax over the column); regression: A[L], shape (n[L], m).
         """
         AL = self.forward(X)
-        return _decide(AL, self.task)
+        return _head.decide(AL, self.task)
 
     def accuracy(self, X: Any, Y: Any) -> float:
         """Fraction of correct predictions (classification only)."""
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
-        return accuracy_from_output(self.forward(Xc), Yc, self.task)
+        return _head.accuracy(self.forward(Xc), Yc, self.task)
 
     score = accuracy
 
@@ -710,22 +676,5 @@ class _Views(list[Array]):
         return (list, ([a.copy() for a in self],))
 
 
-def _decide(AL: Array, task: str) -> Array:
-    if task == "regression":
-        return AL
-    if task == "multiclass":
-        return AL.argmax(axis=0)
-    return (AL > 0.5).astype(np.int64)
-
-
-def accuracy_from_output(AL: Array, Y: Array, task: str) -> float:
-    """Accuracy of outputs AL (n[L], m) against targets Y (n[L], m).
-
-    binary/multilabel: mean over all entries of [a > 0.5] == y; multiclass:
-    argmax agreement; regression: NaN (accuracy is undefined).
-    """
-    if task == "regression":
-        return float("nan")
-    if task == "multiclass":
-        return float(np.mean(AL.argmax(axis=0) == Y.argmax(axis=0)))
-    return float(np.mean((AL > 0.5) == (Y > 0.5)))
+accuracy_from_output = _head.accuracy
+"""Accuracy of outputs AL (n[L], m) against targets Y: :func:`chainrule.head.accuracy`."""

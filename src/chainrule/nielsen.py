@@ -119,6 +119,7 @@ from chainrule._validation import (
     check_positive_float,
     check_positive_int,
 )
+from chainrule.head import decide, encode_labels, per_example_loss
 from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
 from chainrule.network import Network
@@ -247,9 +248,11 @@ def batch_l2(lmbda: float, n: int, mini_batch_size: int) -> float:
 
 
 def _targets(net: Network, X: Array, y: Any, name: str) -> tuple[Array, Any]:
-    """(Y one-hot of shape (n[L], m) in the network's dtype, labels of shape (m,))."""
-    from chainrule.data import one_hot
+    """(Y one-hot of shape (n[L], m) in the network's dtype, labels of shape (m,)).
 
+    His digits are class labels fed to one sigmoid unit per class (the ``one_hot``
+    target encoding of :mod:`chainrule.head`), and a label is the argmax of its column.
+    """
     arr = np.asarray(y)
     m, nL = X.shape[1], net.layer_dims[-1]
     if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1 and nL > 1):
@@ -259,19 +262,12 @@ def _targets(net: Network, X: Array, y: Any, name: str) -> tuple[Array, Any]:
                 f"{name} has {labels.shape[0]} labels but X has {m} examples (columns)"
             )
         try:
-            Y = one_hot(labels, nL, net.dtype)
+            Y = encode_labels(labels, "one_hot", nL, net.dtype)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc} (the network has {nL} output units)") from exc
-        return Y, Y.argmax(axis=0)
-    Y = net.check_Y(arr, m, name)
-    return Y, Y.argmax(axis=0)
-
-
-def _per_example_losses(net: Network, AL: Array, ZL: Array, Y: Array) -> Array:
-    # From Z for canonical pairs (exact where σ saturates), else from A: as chainrule.fit.
-    if backprop.is_canonical(net.loss, net.activations[-1]):
-        return net.loss.from_logits(ZL, Y)
-    return net.loss.per_example(AL, Y)
+    else:
+        Y = net.check_Y(arr, m, name)
+    return Y, decide(Y, "multiclass")
 
 
 def _evaluate(net: Network, X: Array, Y: Array, labels: Any, lmbda: float) -> tuple[float, int]:
@@ -281,8 +277,9 @@ def _evaluate(net: Network, X: Array, Y: Array, labels: Any, lmbda: float) -> tu
     for start in range(0, m, _EVAL_CHUNK):
         sl = slice(start, start + _EVAL_CHUNK)
         AL, caches = backprop.forward(X[:, sl], net.Ws, net.bs, net.activations)
-        Ls.append(_per_example_losses(net, AL, caches[-1].Z, Y[:, sl]))
-        correct += int(np.count_nonzero(AL.argmax(axis=0) == labels[sl]))
+        Ls.append(per_example_loss(net.loss, net.activations[-1], AL, caches[-1].Z, Y[:, sl]))
+        # his accuracy: the argmax of the 10 outputs is the digit (the multiclass rule)
+        correct += int(np.count_nonzero(decide(AL, "multiclass") == labels[sl]))
     # C = (1/n) Σ_x C_x + (λ/2n) Σ‖w‖², n = the size of this data set (as network2.total_cost)
     C = mean_cost(np.concatenate(Ls, axis=1)) + backprop.l2_cost(net.Ws, lmbda, m)
     return C, correct

@@ -91,6 +91,7 @@ from sklearn.utils.validation import (
 from chainrule._typing import Array
 from chainrule._validation import check_fraction
 from chainrule.activations import get_activation, log_softmax
+from chainrule.head import OutputHead, class_indices, decide, encode_labels, multilabel_error
 from chainrule.initializers import INITIALIZERS
 from chainrule.network import Network
 from chainrule.optim import SCHEDULES, Optimizer, Schedule, get_optimizer
@@ -1021,36 +1022,20 @@ class NetClassifier(ClassifierMixin, _BaseNet):
         return weights[np.searchsorted(self.classes_, y)]
 
     def _output_spec(self) -> tuple[int, str, str]:
-        k = len(self.classes_)
-        out = _act_name(self.output_activation)
-        if out == "auto":
-            out = "softmax" if (k > 2 and not self._multilabel) else "sigmoid"
-        if out == "softmax" and self._multilabel:
-            raise ValueError(
-                "output_activation='softmax' assumes exactly one class per example; a "
-                "multilabel target needs 'sigmoid' (or 'auto')"
-            )
-        n_out = 1 if (out == "sigmoid" and k == 2 and not self._multilabel) else k
-        loss = self.loss
-        if loss == "auto":
-            loss = "categorical_crossentropy" if out == "softmax" else "binary_crossentropy"
-        if loss == "categorical_crossentropy" and self._multilabel:
-            raise ValueError(
-                "loss='categorical_crossentropy' assumes exactly one class per example; a "
-                "multilabel target needs 'binary_crossentropy' (or 'auto')"
-            )
-        return n_out, out, loss
+        head = OutputHead.for_classifier(
+            len(self.classes_),
+            multilabel=self._multilabel,
+            output=self.output_activation,
+            loss=self.loss,
+        )
+        return head.n_outputs, head.activation, head.loss
 
     def _encode(self, y: Any, dtype: np.dtype[Any]) -> Array:
         if self._multilabel:
             return np.asarray(y, dtype=dtype).T  # (n_labels, m), column-major
         idx = np.searchsorted(self.classes_, y)
-        m = idx.shape[0]
-        if self.n_outputs_ == 1:
-            return (idx == 1).astype(dtype).reshape(1, m)
-        Y = np.zeros((self.n_outputs_, m), dtype=dtype, order="F")  # one-hot columns
-        Y[idx, np.arange(m)] = 1
-        return Y
+        targets = "binary" if self.n_outputs_ == 1 else "one_hot"  # 0/1 row, or one-hot columns
+        return np.asfortranarray(encode_labels(idx, targets, self.n_outputs_, dtype))
 
     def _stratify(self, y: Any) -> Any:
         return None if self._multilabel else y
@@ -1068,11 +1053,11 @@ class NetClassifier(ClassifierMixin, _BaseNet):
     # -- predictions ----------------------------------------------------------------------------
 
     def _labels_from(self, Z: Array) -> Any:
+        # the decision rule on the logits (rows as examples): σ(z) > 0.5 ⇔ z > 0, and
+        # argmax z = argmax softmax(z) = argmax σ(z)
         if self._multilabel:
-            return (Z > 0).astype(np.int64)  # σ(z) > 0.5  ⇔  z > 0
-        if self.n_outputs_ == 1:
-            return self.classes_[(Z[:, 0] > 0).astype(np.intp)]
-        return self.classes_[Z.argmax(axis=1)]  # argmax z = argmax softmax(z) = argmax σ(z)
+            return decide(Z.T, "multilabel", logits=True).T
+        return self.classes_[class_indices(Z.T, logits=True)]
 
     def predict(self, X: Any) -> Any:
         """Predict class labels.
@@ -1177,7 +1162,7 @@ class NetClassifier(ClassifierMixin, _BaseNet):
         tags = super().__sklearn_tags__()
         # multilabel targets need independent sigmoid units and binary cross-entropy
         tags.classifier_tags.multi_label = (
-            self.output_activation != "softmax" and self.loss != "categorical_crossentropy"
+            multilabel_error(self.output_activation, self.loss) is None
         )
         return tags
 

@@ -62,9 +62,10 @@ from chainrule._validation import (
     check_positive_float,
     check_positive_int,
 )
+from chainrule.head import accuracy as accuracy_from_output
+from chainrule.head import per_example_loss
 from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
-from chainrule.network import accuracy_from_output
 from chainrule.optim import Optimizer, Schedule, get_optimizer
 
 if TYPE_CHECKING:
@@ -427,8 +428,7 @@ class Trainer:
         # -- the batch cost J (before the update) and the number of correct predictions ----
         J = n_correct = math.nan
         if monitor:
-            loss = net.loss
-            Lb = loss.from_logits(ZL, Yb) if self.canonical else loss.per_example(AL, Yb)
+            Lb = per_example_loss(net.loss, net.activations[-1], AL, ZL, Yb)
             J = mean_cost(Lb, wb) + backprop.l2_cost(Ws, l2, m_l2)
             if not math.isfinite(J):
                 return J, math.nan, mb, m_eff
@@ -514,8 +514,9 @@ class Trainer:
                 if self.Y_rows is None
                 else self.Y_rows.take(perm, 0, rec.Y_rows, "clip").T
             )
-        loss = self.net.loss
-        Lall = loss.from_logits(rec.ZL, Y) if self.canonical else loss.per_example(rec.AL, Y)
+        net = self.net
+        # (the record keeps Z[L] for canonical pairs, A[L] for the others: what L needs)
+        Lall = per_example_loss(net.loss, net.activations[-1], rec.AL, rec.ZL, Y)
         # Σ_b J_b m_b / m = (Σᵢ Lᵢ)/m + (λ/2m) Σ_b (m_b/m_L2) ‖W_b‖²
         # (J_b = mean_b L + (λ/2m_L2)‖W_b‖², m_L2 = l2_m, or m_b by default)
         cost = float(np.add.reduce(Lall, axis=None, dtype=np.float64)) / m

@@ -69,6 +69,7 @@ from chainrule._threads import blas_threads
 from chainrule.cli import UsageError
 from chainrule.cli._common import one_line_errors
 from chainrule.data import apply_preprocessing, scaler_from_metadata
+from chainrule.head import OutputHead, class_indices
 from chainrule.training import epochs_text
 
 if TYPE_CHECKING:
@@ -96,7 +97,11 @@ DEFAULTS: dict[str, Any] = {
 
 _DEFAULT_LR = {"adam": 1e-3, "rmsprop": 1e-3, "sgd": 1e-2, "momentum": 1e-2, "nesterov": 1e-2}
 _IMAGE_SETS = {"catvnoncat": 255.0, "cat": 255.0, "mnist": 255.0}
-_CANONICAL_LOSS = {"sigmoid": "binary_crossentropy", "softmax": "categorical_crossentropy"}
+_INFERRED = {
+    "task": "output and loss from the task",
+    "loss": "output from --loss",
+    "output": "loss from --output",
+}
 
 
 # ---------------------------------------------------------------------------------------
@@ -647,76 +652,24 @@ def _load(
     return _Prepared(ds, X, y, preprocessing)
 
 
-@dataclass
-class _Head:
-    """Output layer and loss, and how labels are fed to it."""
-
-    output: str
-    loss: str
-    n_out: int
-    targets: str  # "indices" | "binary" | "one_hot" | "values"
-    inferred: str  # what was inferred and from what ("" if nothing)
-
-
 def _choose_head(
     task: str, n_classes: int | None, n_targets: int, output: str | None, loss: str | None
-) -> _Head:
+) -> OutputHead:
     """Infer the output activation and loss from the task and the options given."""
-    from chainrule.activations import get_activation
-    from chainrule.losses import get_loss
-
-    inferred = ""
-    loss_name = None if loss is None else get_loss(loss).name
-    if output is None and loss_name is None:
-        output, loss_name = {
-            "binary": ("sigmoid", "binary_crossentropy"),
-            "multiclass": ("softmax", "categorical_crossentropy"),
-            "regression": ("identity", "squared_error"),
-        }[task]
-        inferred = "output and loss from the task"
-    elif output is None:
-        assert loss_name is not None
-        output = get_loss(loss_name).canonical_activation
-        inferred = "output from --loss"
-    elif loss_name is None:
-        loss_name = _CANONICAL_LOSS.get(get_activation(output).name, "squared_error")
-        inferred = "loss from --output"
-    output = get_activation(output).name
-    if task == "regression":
-        if loss_name != "squared_error":
-            raise UsageError(
-                f"--loss {loss_name} needs class labels, but this data set is a regression "
-                "task: use squared_error (mse)"
-            )
-        return _Head(output, loss_name, n_targets, "values", inferred)
-    if loss_name != "squared_error" and output not in ("sigmoid", "softmax"):
-        raise UsageError(
-            f"--loss {loss_name} needs outputs in (0, 1): --output sigmoid or softmax, not "
-            f"{output} (or use --loss squared_error)"
+    try:
+        return OutputHead.infer(
+            task, n_classes=n_classes, n_targets=n_targets, output=output, loss=loss, style="cli"
         )
-    k = int(n_classes or 2)
-    if loss_name == "categorical_crossentropy":
-        return _Head(output, loss_name, max(k, 2), "indices", inferred)
-    if output == "softmax":
-        return _Head(output, loss_name, max(k, 2), "one_hot", inferred)
-    if task == "binary":
-        return _Head(output, loss_name, 1, "binary", inferred)
-    return _Head(output, loss_name, k, "one_hot", inferred)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def _targets(y: np.ndarray, head: _Head, dtype: Any, target_scaling: dict[str, Any] | None) -> Any:
+def _targets(
+    y: np.ndarray, head: OutputHead, dtype: Any, target_scaling: dict[str, Any] | None
+) -> Any:
     """Labels as the loader gives them -> what Network.fit/cost take for this head."""
-    from chainrule.data import one_hot
-
-    if head.targets == "indices":
-        return np.asarray(y).reshape(-1)
-    if head.targets == "binary":
-        return np.asarray(y, dtype=dtype).reshape(1, -1)
-    if head.targets == "one_hot":
-        return one_hot(y, head.n_out, dtype)
-    Y = np.asarray(y, dtype=dtype)
-    Y = Y.reshape(1, -1) if Y.ndim == 1 else Y
-    if target_scaling:
+    Y = head.encode_labels(y, dtype)
+    if head.targets == "values" and target_scaling:
         Y = _target_scaler(target_scaling).transform(Y)
     return Y
 
@@ -735,15 +688,12 @@ def _unscale_targets(AL: np.ndarray, target_scaling: dict[str, Any] | None) -> n
     return np.asarray(_target_scaler(target_scaling).inverse_transform(AL))
 
 
-def _class_of(AL: np.ndarray) -> np.ndarray:
-    """Predicted class index per column: argmax, or A > 0.5 for one output unit."""
-    if AL.shape[0] == 1:
-        return (AL[0] > 0.5).astype(np.int64)
-    return np.asarray(AL.argmax(axis=0), dtype=np.int64)
-
-
 def _metrics(
-    net: Network, X: np.ndarray, y: np.ndarray, head: _Head, target_scaling: dict[str, Any] | None
+    net: Network,
+    X: np.ndarray,
+    y: np.ndarray,
+    head: OutputHead,
+    target_scaling: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """cost (J, as trained: L2 included, dropout off) and accuracy, or MSE and R²."""
     T = _targets(y, head, net.dtype, target_scaling)
@@ -759,7 +709,7 @@ def _metrics(
         r2 = np.where(total > 0, 1.0 - resid / np.where(total > 0, total, 1.0), np.nan)
         out["r2"] = float(np.mean(r2))
     else:
-        out["accuracy"] = float(np.mean(_class_of(AL) == np.asarray(y).reshape(-1)))
+        out["accuracy"] = float(np.mean(class_indices(AL) == np.asarray(y).reshape(-1)))
     return out
 
 
@@ -929,12 +879,12 @@ def run_train(args: argparse.Namespace) -> int:
             f"--dropout gives {len(dropout)} rates but there are {len(hidden_layers)} hidden "
             "layers: give one rate, or one per hidden layer"
         )
-    layer_dims = [ds.n_features, *hidden_layers, head.n_out]
+    layer_dims = [ds.n_features, *hidden_layers, head.n_outputs]
     try:
         net = Network(
             layer_dims,
             hidden=args.hidden,
-            output=head.output,
+            output=head.activation,
             loss=head.loss,
             init=args.init,
             seed=args.seed,
@@ -948,7 +898,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     T = {part: _targets(prep.y[part], head, net.dtype, target_scaling) for part in prep.X}
     has_val = "val" in prep.X
-    inferred = f" (inferred: {head.inferred})" if head.inferred else ""
+    inferred = f" (inferred: {_INFERRED[head.inferred_from]})" if head.inferred_from else ""
     split = f"split seed {args.seed}"
     scaling = prep.preprocessing["kind"]
     scaling_text = {
@@ -968,7 +918,7 @@ def run_train(args: argparse.Namespace) -> int:
     if target_scaling:
         say("          targets standardised for training (MSE reported in original units)")
     say(f"network   {_describe_net(net)}, {net.n_params:,} parameters, init {args.init}")
-    say(f"          loss {net.loss.name}, output {head.output}{inferred}")
+    say(f"          loss {net.loss.name}, output {head.activation}{inferred}")
     reg = f"l2 {args.l2:g}, dropout {dropout if isinstance(dropout, list) else f'{dropout:g}'}"
     bs = "full batch" if args.batch_size is None else f"batch {args.batch_size}"
     say(
@@ -1024,7 +974,7 @@ def run_train(args: argparse.Namespace) -> int:
         "scale_target": bool(args.scale_target),
         "hidden_layers": list(hidden_layers),
         "hidden": args.hidden,
-        "output": head.output,
+        "output": head.activation,
         "loss": net.loss.name,
         "init": args.init,
         "dtype": args.dtype,
@@ -1112,15 +1062,11 @@ def _load_model(path: str) -> tuple[Network, dict[str, Any]]:
     return net, meta
 
 
-def _head_of(net: Network, meta: dict[str, Any]) -> _Head:
+def _head_of(net: Network, meta: dict[str, Any]) -> OutputHead:
     """The head of a loaded model (from its metadata, else from its architecture)."""
-    targets = meta.get("targets")
-    if targets not in ("indices", "binary", "one_hot", "values"):
-        task = net.task
-        targets = {"multiclass": "indices", "binary": "binary", "multilabel": "one_hot"}.get(
-            task, "values"
-        )
-    return _Head(net.activations[-1].name, net.loss.name, net.layer_dims[-1], targets, "")
+    return OutputHead.of_model(
+        net.activations[-1], net.loss, net.layer_dims[-1], meta.get("targets")
+    )
 
 
 def _read_rows(
@@ -1309,8 +1255,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         preprocessing = _stored_preprocessing(meta, args.model)
         X = apply_preprocessing(X_rows.T, preprocessing, net.dtype)
         if head.targets != "values":
-            k = head.n_out if head.n_out > 1 else 2
-            names = meta.get("class_names") or [str(i) for i in range(k)]
+            names = meta.get("class_names") or [str(i) for i in range(head.n_classes or 2)]
             y = _labels_to_indices(y, names, path)
         where = f"{path} (whole file, {X.shape[1]} examples)"
         extra["split"] = "file"
@@ -1397,10 +1342,10 @@ def run_predict(args: argparse.Namespace) -> int:
 
     net, meta = _load_model(args.model)
     head = _head_of(net, meta)
-    if args.proba and (head.targets == "values" or head.output not in ("sigmoid", "softmax")):
+    if args.proba and (head.targets == "values" or not head.gives_probabilities):
         raise UsageError(
             f"--proba needs a classifier with sigmoid or softmax outputs; this model's output is "
-            f"{head.output} ({'regression' if head.targets == 'values' else 'scores'})"
+            f"{head.activation} ({'regression' if head.targets == 'values' else 'scores'})"
         )
     path = Path(args.input).expanduser()
     X_rows, _ = _read_rows(path, _column_arg(args.target_column), need_target=False)
@@ -1416,9 +1361,9 @@ def run_predict(args: argparse.Namespace) -> int:
         for col in P.T:
             w.writerow([f"{v:.10g}" for v in col])
     else:
-        k = head.n_out if head.n_out > 1 else 2
+        k = head.n_classes or 2
         class_names = list(meta.get("class_names") or [str(i) for i in range(k)])
-        classes = _class_of(AL)
+        classes = class_indices(AL)
         proba = np.vstack([1.0 - AL[0], AL[0]]) if AL.shape[0] == 1 else AL
         header = ["class", "label"]
         if args.proba:

@@ -36,7 +36,6 @@ from chainrule.cli._common import one_line_errors
 
 __all__ = ["network_from_args", "register", "run_derive", "run_explain", "run_gradcheck"]
 
-_CANONICAL_LOSS = {"sigmoid": "binary_crossentropy", "softmax": "categorical_crossentropy"}
 AUTO_FULL_CHECK = 5000
 """``chainrule gradcheck`` checks every entry up to this many parameters, else samples."""
 AUTO_SAMPLE = 50
@@ -107,6 +106,7 @@ def network_from_args(args: argparse.Namespace) -> Any:
         A missing or unreadable model file (exit code 1).
     """
     from chainrule.activations import get_activation
+    from chainrule.head import canonical_loss
     from chainrule.network import Network
 
     option_names = ("hidden", "output", "loss", "activations", "l2", "init", "dtype", "dropout")
@@ -137,7 +137,7 @@ def network_from_args(args: argparse.Namespace) -> Any:
         else:
             acts = None
             output_name = get_activation(args.output or "sigmoid", "--output").name
-        loss = args.loss or _CANONICAL_LOSS.get(output_name, "squared_error")
+        loss = args.loss or canonical_loss(output_name)
         kwargs: dict[str, Any] = {
             "loss": loss,
             "l2": 0.0 if args.l2 is None else args.l2,
