@@ -109,14 +109,14 @@ def instrument(ft: Trainer, dims: list[int]) -> None:
     _kernels.np = proxy  # type: ignore[assignment]
     ops = ft.ops
     if isinstance(ops, _kernels.CompiledOps):
-        for attr, label in [
-            ("_bias_relu", "bias + relu (compiled)"),
-            ("_relu_backward", "relu backward (compiled)"),
-            ("_softmax_shift", "softmax bias + shift (compiled)"),
-            ("_softmax_normalize", "softmax normalize (compiled)"),
+        for name, label in [
+            ("bias_relu", "bias + relu (compiled)"),
+            ("relu_backward", "relu backward (compiled)"),
+            ("bias_softmax_shift", "softmax bias + shift (compiled)"),
+            ("softmax_normalize", "softmax normalize (compiled)"),
         ]:
-            if getattr(ops, attr) is not None:
-                setattr(ops, attr, timed(label, getattr(ops, attr)))
+            if ops.kernel(name) is not None:
+                ops._compiled[name] = timed(label, ops.kernel(name))
     ops.update = timed("Adam update", ops.update)  # type: ignore[method-assign]
     if ft.X_rows is not None:
         ft.X_rows = ft.X_rows.view(_TimedRows)

@@ -281,7 +281,7 @@ def test_verification_of_a_dropout_float32_network_uses_a_clean_copy():
 
 def test_formats_and_entry_points(tmp_path):
     net = chainrule.Network(**SMALL, seed=0)
-    e = net.explain(m=3, verify=False, format="markdown")
+    e = explain(net, m=3, verify=False, format="markdown")
     assert isinstance(e, Explanation)
     assert str(e) == e.markdown == e._repr_markdown_()
     assert str(explain(net, m=3, verify=False)) == e.text

@@ -1,9 +1,9 @@
-"""``Network.fit`` spells out :func:`chainrule.training.fit`'s keyword arguments.
+"""``Network.fit`` is :func:`chainrule.training.fit`, with one signature.
 
-The oracle is ``training.fit`` itself: the method's parameters (after ``self``)
-must be exactly the function's (after ``net``) -- names, kinds, defaults and
-annotations -- so ``help()`` and IDEs show the real options and the two can
-never drift apart; and the method must pass every one of them through.
+The method takes ``**options`` and passes them through; the signature
+``help()`` and ``inspect`` show is ``training.fit``'s own (after ``self``):
+names, kinds, defaults and annotations, so the two cannot drift apart, and
+the method must pass every option through.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from chainrule._version import __version__
 from chainrule.backprop import Gradients
 from chainrule.explain import Explanation, explain
 from chainrule.gradcheck import GradCheckReport, gradcheck
-from chainrule.io import ModelFileError, load, save
-from chainrule.network import Network
+from chainrule.io import ModelFileError, save
+from chainrule.network import Network, load
 from chainrule.training import DivergenceWarning, History, fit
 
 __all__ = [

@@ -172,66 +172,75 @@ class CompiledOps(Ops):
     """
 
     def __init__(self, dtype: Any) -> None:
-        k = _numba_kernels()
         self.dtype = np.dtype(dtype)
         dt = self.dtype.type
         self._zero, self._one = dt(0), dt(1)
-        # compile for this dtype now (cached on disk); a kernel that fails stays NumPy's
-        one = np.ones(1, self.dtype)
-        Z, b, c = (
-            np.zeros((1, 1), self.dtype),
-            np.zeros((1, 1), self.dtype),
-            np.zeros(1, self.dtype),
-        )
-        self._sgd = _compiled(k, "sgd", one.copy(), one, dt(1), dt(0))
-        self._adam = _compiled(
-            k, "adam", one.copy(), one, dt(1), one.copy(), one.copy(), *[dt(0.5)] * 6
-        )
-        self._bias_relu = _compiled(k, "bias_relu", Z.copy(), b, Z.copy(), dt(0))
-        self._relu_backward = _compiled(k, "relu_backward", Z.copy(), Z, dt(0), dt(1))
-        self._softmax_shift = _compiled(k, "bias_softmax_shift", Z.copy(), b, Z.copy(), c)
-        self._softmax_normalize = _compiled(k, "softmax_normalize", np.ones((1, 1), self.dtype), c)
+        self._compiled: dict[str, Any] = {}
+
+    def kernel(self, name: str) -> Any:
+        """The kernel ``name`` compiled for this dtype (on first use; cached on disk), or None.
+
+        None where numba is missing or refused, or compiling failed: the
+        operation then stays NumPy's.
+        """
+        try:
+            return self._compiled[name]
+        except KeyError:
+            pass
+        k = _numba_kernels().get(name)
+        if k is not None:
+            try:  # compile now, for this dtype, on arguments of the real types
+                k(*_warmup(name, self.dtype))
+            except Exception:  # pragma: no cover - a broken numba install
+                k = None
+        self._compiled[name] = k
+        return k
 
     def bias_activation(
         self, g: Activation, Z: Array, b: Array, out: Array | None, col: Array | None
     ) -> Array:
         kind = type(g)
-        if kind is ReLU and self._bias_relu is not None and Z.dtype == self.dtype:
-            A = np.empty_like(Z) if out is None else out
-            self._bias_relu(Z, b, A, self._zero)  # Z += b; A = max(Z, 0), one pass
-            return A
+        if kind is ReLU and Z.dtype == self.dtype:
+            bias_relu = self.kernel("bias_relu")
+            if bias_relu is not None:
+                A = np.empty_like(Z) if out is None else out
+                bias_relu(Z, b, A, self._zero)  # Z += b; A = max(Z, 0), one pass
+                return A
         if (
             kind is Softmax
-            and self._softmax_shift is not None
-            and self._softmax_normalize is not None
             and col is not None
             and out is not None
             and Z.shape[1] > 1  # NumPy sums a one-example (n, 1) column pairwise: not restated
             and Z.dtype == self.dtype
         ):
-            # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): activations.softmax, fewer passes
-            self._softmax_shift(Z, b, out, col)
-            np.exp(out, out=out)
-            self._softmax_normalize(out, col)
-            return out
+            shift, normalize = self.kernel("bias_softmax_shift"), self.kernel("softmax_normalize")
+            if shift is not None and normalize is not None:
+                # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): activations.softmax, fewer passes
+                shift(Z, b, out, col)
+                np.exp(out, out=out)
+                normalize(out, col)
+                return out
         return super().bias_activation(g, Z, b, out, col)
 
     def activation_backward(
         self, g: Activation, dA: Array, Z: Array, A: Array, out: Array | None
     ) -> Array:
-        if type(g) is ReLU and self._relu_backward is not None and out is dA:
-            self._relu_backward(out, Z, self._zero, self._one)  # dZ = dA ⊙ [Z > 0], in place
-            return out
+        if type(g) is ReLU and out is dA and Z.dtype == self.dtype:
+            relu_backward = self.kernel("relu_backward")
+            if relu_backward is not None:
+                relu_backward(out, Z, self._zero, self._one)  # dZ = dA ⊙ [Z > 0], in place
+                return out
         return super().activation_backward(g, dA, Z, A, out)
 
     def fuses_scale(self, opt: Optimizer) -> bool:
         return self._kernel_for(opt) is not None
 
     def _kernel_for(self, opt: Optimizer) -> Any:
+        # exactly these classes: a subclass may change the rule
         if type(opt) is SGD:
-            return self._sgd
+            return self.kernel("sgd")
         if type(opt) is Adam:
-            return self._adam
+            return self.kernel("adam")
         return None
 
     def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
@@ -244,7 +253,7 @@ class CompiledOps(Ops):
             opt.init(theta)
         opt.state = state = opt.state._replace(t=opt.state.t + 1)
         s = dt(scale)  # the gradient's 1/m, multiplied into each entry first (or 1)
-        if kernel is self._sgd:
+        if type(opt) is SGD:
             kernel(theta, g, s, dt(lr))
             return
         assert isinstance(opt, Adam)
@@ -254,16 +263,19 @@ class CompiledOps(Ops):
                dt(lr) / dt(c1))  # fmt: skip
 
 
-def _compiled(kernels: dict[str, Any], name: str, *warmup: Any) -> Any:
-    """``kernels[name]`` compiled for the warm-up arguments' types, or None."""
-    kernel = kernels.get(name)
-    if kernel is None:
-        return None
-    try:
-        kernel(*warmup)
-    except Exception:  # pragma: no cover - a broken numba install
-        return None
-    return kernel
+def _warmup(name: str, dtype: np.dtype[Any]) -> tuple[Any, ...]:
+    """Arguments of the kernel ``name``'s real types (dtype, layout), to compile it on."""
+    dt = dtype.type
+    one = np.ones(1, dtype)
+    Z, b, c = np.zeros((1, 1), dtype), np.zeros((1, 1), dtype), np.zeros(1, dtype)
+    return {
+        "sgd": (one.copy(), one, dt(1), dt(0)),
+        "adam": (one.copy(), one, dt(1), one.copy(), one.copy(), *[dt(0.5)] * 6),
+        "bias_relu": (Z.copy(), b, Z.copy(), dt(0)),
+        "relu_backward": (Z.copy(), Z, dt(0), dt(1)),
+        "bias_softmax_shift": (Z.copy(), b, Z.copy(), c),
+        "softmax_normalize": (np.ones((1, 1), dtype), c),
+    }[name]
 
 
 _ops: dict[Any, Ops] = {}

@@ -361,7 +361,7 @@ def resolve_network(spec: Any, seed: int | None = 0) -> Network:
     if isinstance(spec, Network):
         return spec
     if isinstance(spec, (str, Path)):
-        from chainrule.io import load
+        from chainrule.network import load
 
         return load(spec)
     if isinstance(spec, Mapping):

@@ -18,8 +18,8 @@ Safety
   renamed over the target (``os.replace`` is atomic on POSIX and Windows), so
   a failed save never destroys an existing model file.  The new file gets the
   permissions the old one had (or the umask's default for a new file).
-* :func:`save` refuses parameters with NaN or inf (:func:`load` would refuse
-  the file), and :func:`load` compares every array's shape with the stored
+* :func:`save` refuses parameters with NaN or inf (:func:`read_model` would refuse
+  the file), and :func:`read_model` compares every array's shape with the stored
   layer sizes *before* building the network, so a damaged size cannot make it
   allocate more than the file holds.
 """
@@ -31,14 +31,16 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from chainrule._version import __version__
-from chainrule.network import Network
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "load", "read_metadata", "save"]
+if TYPE_CHECKING:
+    from chainrule.network import Network
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "read_metadata", "read_model", "save"]
 
 FORMAT = "chainrule-model"
 FORMAT_VERSION = 1
@@ -227,7 +229,7 @@ def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def _check_shapes(path: Path | str, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     """Compare the arrays with the layer sizes in the metadata before building anything.
 
-    (A damaged or hostile ``layer_dims`` could otherwise make :func:`load` allocate
+    (A damaged or hostile ``layer_dims`` could otherwise make :func:`read_model` allocate
     far more memory than the file holds.)
     """
     dims = config.get("layer_dims")
@@ -250,12 +252,14 @@ def _check_shapes(path: Path | str, config: dict[str, Any], arrays: dict[str, np
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """The JSON metadata of a model file (validated like :func:`load`)."""
+    """The JSON metadata of a model file (validated like :func:`read_model`)."""
     return _read(path)[0]
 
 
-def load(path: str | Path) -> Network:
-    """Read a model file written by :func:`save` and return the Network.
+def read_model(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any]]:
+    """Read and check a model file written by :func:`save`, building nothing.
+
+    :func:`chainrule.load` builds the Network from what this returns.
 
     Parameters
     ----------
@@ -264,9 +268,12 @@ def load(path: str | Path) -> Network:
 
     Returns
     -------
-    Network
-        With its training ``history`` (if it was saved with one) and the
-        extra ``metadata`` given to :func:`save`.
+    config : dict
+        The architecture (:meth:`chainrule.Network.config`).
+    arrays : dict of str to ndarray
+        ``W1, b1, ..., WL, bL``, of the shapes the config describes, finite floats.
+    meta : dict
+        The whole JSON metadata (``history``, ``metadata``, ...).
 
     Raises
     ------
@@ -286,25 +293,4 @@ def load(path: str | Path) -> Network:
             raise ModelFileError(f"{path}: {k} has dtype {v.dtype}, expected float64 or float32")
         if not np.isfinite(v).all():
             raise ModelFileError(f"{path}: {k} contains NaN or infinite values")
-    try:
-        net = Network.from_config(config)
-    except (TypeError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{path}: invalid architecture in metadata ({exc})") from exc
-    for k, v in arrays.items():
-        if v.dtype != net.dtype:
-            raise ModelFileError(f"{path}: {k} has dtype {v.dtype}, metadata says {net.dtype}")
-    try:
-        net.parameters = arrays
-    except ValueError as exc:
-        raise ModelFileError(f"{path}: {exc}") from exc
-    hist = meta.get("history")
-    if isinstance(hist, dict):
-        from chainrule.training import History
-
-        try:
-            net.history = History.from_dict(hist)
-        except TypeError:
-            net.history = None
-    extra = meta.get("metadata")
-    net.metadata = extra if isinstance(extra, dict) else {}
-    return net
+    return config, arrays, meta

@@ -15,13 +15,14 @@ delegates every formula to the core.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule import backprop
+from chainrule import backprop, io, training
 from chainrule import head as _head
 from chainrule._typing import Array, Params
 from chainrule._validation import (
@@ -39,13 +40,11 @@ from chainrule.losses import Loss, cost, get_loss
 from chainrule.parameters import ParameterLayout
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
-    from chainrule.optim import Optimizer
     from chainrule.training import History
 
-__all__ = ["Network"]
+__all__ = ["Network", "load"]
 
 
 class Network:
@@ -516,125 +515,85 @@ class Network:
 
     # -- training and files ---------------------------------------------------------------------
 
-    def fit(
-        self,
-        X: Any,
-        Y: Any,
-        *,
-        epochs: int = 100,
-        batch_size: int | None = None,
-        optimizer: str | Optimizer | dict[str, Any] = "adam",
-        learning_rate: float = 0.001,
-        lr_schedule: str = "constant",
-        decay: float = 0.0,
-        decay_interval: int = 1,
-        shuffle: bool = True,
-        validation_data: tuple[Any, Any] | None = None,
-        validation_fraction: float = 0.0,
-        early_stopping: bool = False,
-        patience: int = 10,
-        min_delta: float = 0.0,
-        restore_best: bool = True,
-        sample_weight: Any = None,
-        l2_m: float | None = None,
-        seed: int | np.random.Generator | None = None,
-        progress: bool | None = None,
-        callback: Callable[[int, dict[str, float]], bool | None] | None = None,
-    ) -> History:
-        """Train this network in place and return its :class:`~chainrule.training.History`.
+    def fit(self, X: Any, Y: Any, **options: Any) -> History:
+        """Train this network in place: :func:`chainrule.training.fit` (``fit(self, X, Y, ...)``).
 
-        The same as ``chainrule.training.fit(self, X, Y, ...)``, with the same
-        keyword arguments and defaults (a test keeps the two signatures equal);
-        see :func:`chainrule.training.fit` for the full description.
-
-        Parameters
-        ----------
-        X : array_like of shape (n[0], m)
-            Training inputs, one example per column.
-        Y : array_like of shape (n[L], m)
-            Targets (class indices of shape (m,) are accepted for softmax outputs).
-        epochs : int, default=100
-            Passes over the training data (full-batch GD: iterations).
-        batch_size : int or None, default=None
-            Mini-batch size; None trains full-batch.
-        optimizer : str, Optimizer or dict, default="adam"
-            "sgd", "momentum", "nesterov", "rmsprop" or "adam" (or an instance, or
-            ``{"name": ..., **settings}``).
-        learning_rate : float, default=0.001
-            α₀.
-        lr_schedule : {"constant", "inverse_time", "stepwise", "exponential"}
-            With ``decay`` and ``decay_interval`` (:class:`chainrule.optim.Schedule`).
-        decay : float, default=0.0
-        decay_interval : int, default=1
-        shuffle : bool, default=True
-            Reshuffle the examples every epoch (mini-batch mode).
-        validation_data : (X_val, Y_val), optional
-            X_val of shape (n[0], m_val), Y_val of shape (n[L], m_val).
-        validation_fraction : float, default=0.0
-            Hold out this fraction of the training examples (seeded) instead.
-        early_stopping : bool, default=False
-            Stop after ``patience`` epochs without an improvement > ``min_delta``.
-        patience : int, default=10
-        min_delta : float, default=0.0
-        restore_best : bool, default=True
-            With early stopping, end with the best epoch's parameters.
-        sample_weight : array_like of shape (m,), optional
-            Non-negative example weights.
-        l2_m : float, optional
-            The m of the L2 term's λ/m: None uses each mini-batch's own size m_b
-            (the course's λ/m_b); a positive n uses λ/n for every batch, in dW[l] +=
-            (λ/n) W[l] and in the recorded cost's (λ/2n) Σ‖W[l]‖².  With n the number
-            of training examples this is Nielsen's ``network2.py`` (λ/n weight decay).
-        seed : int or Generator, optional
-            Shuffling, dropout and the validation split (default: the network's own
-            Generator).
-        progress : bool or None
-            tqdm progress bar; None shows one when stderr is a terminal.
-        callback : callable(epoch, logs) -> bool or None, optional
-            Called after each epoch; returning True stops.
+        The keyword options (epochs, batch_size, optimizer, learning_rate,
+        validation, early stopping, l2_m, seed, progress, callback, ...), their
+        defaults and meanings are those of :func:`chainrule.training.fit`, the
+        one place they are defined; ``help(Network.fit)`` shows its signature.
 
         Returns
         -------
         History
         """
-        from chainrule.training import fit
-
-        return fit(
-            self,
-            X,
-            Y,
-            epochs=epochs,
-            batch_size=batch_size,
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            lr_schedule=lr_schedule,
-            decay=decay,
-            decay_interval=decay_interval,
-            shuffle=shuffle,
-            validation_data=validation_data,
-            validation_fraction=validation_fraction,
-            early_stopping=early_stopping,
-            patience=patience,
-            min_delta=min_delta,
-            restore_best=restore_best,
-            sample_weight=sample_weight,
-            l2_m=l2_m,
-            seed=seed,
-            progress=progress,
-            callback=callback,
-        )
+        return training.fit(self, X, Y, **options)
 
     def save(self, path: str | Path, **metadata: Any) -> Path:
-        """Write the model file (``.npz`` arrays + JSON metadata, no pickle, atomic)."""
-        from chainrule.io import save
+        """Write the model file (``.npz`` arrays + JSON metadata, no pickle, atomic).
 
-        return save(self, path, **metadata)
+        The same as :func:`chainrule.io.save`; read it back with :func:`chainrule.load`.
+        """
+        return io.save(self, path, **metadata)
 
-    def explain(self, **kwargs: Any) -> Any:
-        """The forward/backward formulas of this network (see :mod:`chainrule.explain`)."""
-        from chainrule.explain import explain
 
-        return explain(self, **kwargs)
+def _fit_signature() -> inspect.Signature:
+    """training.fit's signature with ``self`` for ``net``: what help(Network.fit) shows."""
+    sig = inspect.signature(training.fit)
+    params = list(sig.parameters.values())
+    return sig.replace(
+        parameters=[params[0].replace(name="self", annotation="Network"), *params[1:]]
+    )
+
+
+_fit: Any = Network.fit
+_fit.__signature__ = _fit_signature()  # one signature to keep: training.fit's
+
+
+def load(path: str | Path) -> Network:
+    """Read a model file written by :func:`chainrule.save` and return the Network.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; as with :func:`chainrule.save`, the ``.npz`` suffix may be left out.
+
+    Returns
+    -------
+    Network
+        With its training ``history`` (if it was saved with one) and the
+        extra ``metadata`` given to :func:`chainrule.save`.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    ModelFileError
+        Corrupt, truncated, pickle-carrying, foreign or newer-format file, or
+        arrays that do not match the stored architecture
+        (:func:`chainrule.io.read_model` checks the file before anything is built).
+    """
+    config, arrays, meta = io.read_model(path)
+    try:
+        net = Network.from_config(config)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise io.ModelFileError(f"{path}: invalid architecture in metadata ({exc})") from exc
+    for k, v in arrays.items():
+        if v.dtype != net.dtype:
+            raise io.ModelFileError(f"{path}: {k} has dtype {v.dtype}, metadata says {net.dtype}")
+    try:
+        net.parameters = arrays
+    except ValueError as exc:
+        raise io.ModelFileError(f"{path}: {exc}") from exc
+    hist = meta.get("history")
+    if isinstance(hist, dict):
+        try:
+            net.history = training.History.from_dict(hist)
+        except TypeError:
+            net.history = None
+    extra = meta.get("metadata")
+    net.metadata = extra if isinstance(extra, dict) else {}
+    return net
 
 
 class _Views(list[Array]):

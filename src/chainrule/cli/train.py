@@ -1055,7 +1055,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: str) -> tuple[Network, dict[str, Any]]:
-    from chainrule.io import load
+    from chainrule.network import load
 
     net = load(path)
     meta = dict(getattr(net, "metadata", {}) or {})

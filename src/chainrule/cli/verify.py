@@ -118,7 +118,7 @@ def network_from_args(args: argparse.Namespace) -> Any:
             raise UsageError(
                 f"{', '.join(given)} describe a new network; they cannot change MODEL.npz"
             )
-        from chainrule.io import load
+        from chainrule.network import load
 
         return load(args.model)
     if args.layers is None:
