@@ -516,16 +516,16 @@ def torch_runner(w: Workload, dtype: str, threads: int) -> FnRunner | None:
             Y = np.eye(w.dims[-1])[Y.reshape(-1)].T
         yt = torch.from_numpy(np.ascontiguousarray(Y.T, dtype=dtype))  # (m, nL)
         lossf = torch.nn.BCEWithLogitsLoss()
-    bs = w.batch_size or m
+    size = w.batch_size or m
     gen = torch.Generator().manual_seed(1)
 
     def epoch() -> None:
-        perm = torch.randperm(m, generator=gen) if bs < m else None
-        for s in range(0, m, bs):
+        perm = torch.randperm(m, generator=gen) if size < m else None
+        for s in range(0, m, size):
             if perm is None:
                 xb, yb = Xt, yt
             else:
-                idx = perm[s : s + bs]
+                idx = perm[s : s + size]
                 xb, yb = Xt[idx], yt[idx]
             opt.zero_grad(set_to_none=True)
             loss = lossf(model(xb), yb)
@@ -539,7 +539,7 @@ def gemm_runner(w: Workload, dtype: str) -> FnRunner:
     """Only the matrix products of one epoch, in NumPy, into preallocated outputs."""
     rng = np.random.default_rng(0)
     dims, m = w.dims, w.m
-    bs = w.batch_size or m
+    size = w.batch_size or m
     L = len(dims) - 1
     Ws = [rng.standard_normal((dims[l], dims[l - 1])).astype(dtype) for l in range(1, L + 1)]
     bufs: dict[int, Any] = {}
@@ -553,7 +553,7 @@ def gemm_runner(w: Workload, dtype: str) -> FnRunner:
         dA = [np.empty((n, mb), dtype) for n in dims[1:-1]]
         return A, dZ, dW, dA
 
-    sizes = [min(bs, m - s) for s in range(0, m, bs)]
+    sizes = [min(size, m - s) for s in range(0, m, size)]
     for mb in set(sizes):
         bufs[mb] = make(mb)
 
@@ -597,7 +597,7 @@ def minimum_runner(w: Workload, dtype: str) -> FnRunner:
 
     rng = np.random.default_rng(0)
     dims, m = w.dims, w.m
-    bs = w.batch_size or m
+    size = w.batch_size or m
     layout = ParameterLayout(dims)
     flat = (rng.standard_normal(layout.size) * 0.05).astype(dtype)
     grad = np.zeros_like(flat)
@@ -611,7 +611,7 @@ def minimum_runner(w: Workload, dtype: str) -> FnRunner:
         ops.update(opt, flat, grad, w.lr, 1.0)
 
     X_rows = np.ascontiguousarray(w.X.T)  # (m, n0): chainrule gathers rows of this layout
-    sizes = [min(bs, m - s) for s in range(0, m, bs)]
+    sizes = [min(size, m - s) for s in range(0, m, size)]
     bufs: dict[int, Any] = {}
     for mb in set(sizes):
         A = [np.empty((mb, dims[0]), dtype)]  # the gathered rows; A[0] = its transpose
@@ -622,7 +622,7 @@ def minimum_runner(w: Workload, dtype: str) -> FnRunner:
 
     def epoch() -> None:
         perm = rng.permutation(m)
-        for start, mb in zip(range(0, m, bs), sizes, strict=True):
+        for start, mb in zip(range(0, m, size), sizes, strict=True):
             A, dZ, dA = bufs[mb]
             Xb = X_rows if mb == m else X_rows.take(perm[start : start + mb], 0, A[0], "clip")
             _products(Ws, [Xb.T, *A[1:]], dZ, dWs, dA)

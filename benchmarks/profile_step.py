@@ -169,12 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     ft = Trainer(net, Adam(), w.X, Y, None, ops=ops)
     instrument(ft, w.dims)
     rng = np.random.default_rng(1)
-    bs = w.batch_size or w.m
+    size = w.batch_size or w.m
     try:
         for e in range(1 + args.epochs):
             if e == 1:
                 STEPS.clear()  # the warm-up epoch is not recorded
-            ft.epoch(rng.permutation(w.m), bs, w.lr, rng)
+            ft.epoch(rng.permutation(w.m), size, w.lr, rng)
     finally:
         backprop.np = _kernels.np = np
     full = [s for s in STEPS if s["step total"] > 0]
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # -- the same in isolation ------------------------------------------------------------
     dt = np.dtype(args.dtype)
-    mb = bs
+    mb = size
     Ws = [W.copy() for W in net.Ws]
     Xb = np.asfortranarray(rng.random((w.dims[0], mb)).astype(dt))
     A = [Xb] + [rng.random((n, mb)).astype(dt) for n in w.dims[1:]]

@@ -15,8 +15,6 @@ import numpy as np
 
 from chainrule._typing import Array
 
-FLOAT_DTYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
-
 
 def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype[Any]:
     """Return ``np.dtype(float64)`` or ``np.dtype(float32)``, else raise."""

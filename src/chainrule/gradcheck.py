@@ -55,6 +55,7 @@ import numpy as np
 from chainrule import backprop
 from chainrule._typing import Array
 from chainrule._validation import check_choice, check_positive_float, check_positive_int
+from chainrule.head import per_example_loss
 from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
 
@@ -485,7 +486,7 @@ class _CostEvaluator:
             if self.kinked[l]:
                 signs.append(Z > 0)
             A = net.activations[l].forward(Z)
-        J = mean_cost(net._per_example(A, Z, self.Y), self.w)
+        J = mean_cost(per_example_loss(net.loss, net.activations[-1], A, Z, self.Y), self.w)
         J += backprop.l2_cost(net.Ws, net.l2, self.m_eff)
         return J, signs
 
@@ -617,7 +618,7 @@ def gradcheck(
     net, converted = _float64_copy(network)
     Xc = net.check_X(X)
     Yc = net.check_Y(Y, Xc.shape[1])
-    w = net._check_weights(sample_weight, Xc.shape[1])
+    w = net.check_weights(sample_weight, Xc.shape[1])
     rng = resolve_rng(seed)
 
     analytic = _analytic(net, Xc, Yc, grad_fn, convention, fused, w)

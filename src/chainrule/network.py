@@ -127,10 +127,12 @@ class Network:
         self.l2 = check_nonneg_float(l2, "l2")
         self.dropout = self._check_dropout(dropout)
         self.init = self._check_init(init)
-        self._rng = resolve_rng(seed)
+        self.rng = resolve_rng(seed)
+        """The network's own Generator: the initial weights, then (unless :meth:`fit`
+        gets its own seed) the shuffling and dropout of training."""
         self.seed = int(seed) if isinstance(seed, Integral) else None
         Ws, bs = initialize(
-            self.layer_dims, self.init, self._rng, self.dtype, [a.name for a in acts]
+            self.layer_dims, self.init, self.rng, self.dtype, [a.name for a in acts]
         )
         self.layout = ParameterLayout(self.layer_dims)
         self.theta: Array = self.layout.flatten(Ws, bs, self.dtype)
@@ -369,7 +371,8 @@ class Network:
         self.loss.check_targets(arr, name)
         return arr
 
-    def _check_weights(self, sample_weight: Any, m: int) -> Array | None:
+    def check_weights(self, sample_weight: Any, m: int) -> Array | None:
+        """Validate example weights: None, or shape (m,), non-negative with a positive sum."""
         if sample_weight is None:
             return None
         w = as_float_array(sample_weight, "sample_weight", self.dtype, ndim=1)
@@ -404,11 +407,7 @@ class Network:
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
         AL, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
-        return self._per_example(AL, caches[-1].Z, Yc)
-
-    def _per_example(self, AL: Array, ZL: Array, Y: Array) -> Array:
-        # From Z when the output is canonical: exact even where A saturates.
-        return _head.per_example_loss(self.loss, self.activations[-1], AL, ZL, Y)
+        return _head.per_example_loss(self.loss, self.activations[-1], AL, caches[-1].Z, Yc)
 
     def cost(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
         """The cost J = (1/m) Σᵢ L⁽ⁱ⁾ + (λ/2m) Σₗ ‖W[l]‖²  (dropout off).
@@ -422,13 +421,13 @@ class Network:
         """
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
-        w = self._check_weights(sample_weight, Xc.shape[1])
-        return self._cost_and_output(Xc, Yc, w)[0]
+        w = self.check_weights(sample_weight, Xc.shape[1])
+        return self.cost_and_output(Xc, Yc, w)[0]
 
-    def _cost_and_output(self, X: Array, Y: Array, w: Array | None = None) -> tuple[float, Array]:
+    def cost_and_output(self, X: Array, Y: Array, w: Array | None = None) -> tuple[float, Array]:
         """J and A[L] from one forward pass over already-checked X, Y (and weights)."""
         AL, caches = backprop.forward(X, self.Ws, self.bs, self.activations)
-        J = cost(self._per_example(AL, caches[-1].Z, Y), w)
+        J = cost(_head.per_example_loss(self.loss, self.activations[-1], AL, caches[-1].Z, Y), w)
         m_eff = X.shape[1] if w is None else float(w.sum())
         return J + backprop.l2_cost(self.Ws, self.l2, m_eff), AL
 
@@ -463,7 +462,7 @@ class Network:
         """
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
-        w = self._check_weights(sample_weight, Xc.shape[1])
+        w = self.check_weights(sample_weight, Xc.shape[1])
         _, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
         return backprop.backward(
             caches,

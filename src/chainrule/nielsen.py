@@ -215,7 +215,7 @@ def make_network(
     )
     # His biases: np.random.randn(y, 1) for every layer but the input, b[l] ~ N(0, 1),
     # drawn after the weights from the network's own Generator (which later shuffles).
-    rng = net._rng
+    rng = net.rng
     net.bs = [rng.standard_normal((n, 1)).astype(dt) for n in dims[1:]]
     return net
 
@@ -453,7 +453,7 @@ def update_mini_batch(
     # dW = (1/|B|) Σ ∇w C_x + (λ/l2_m) W (l2_m = n: his λ/n; None: λ/|B|), db = (1/|B|) Σ ∇b C_x
     # W ← W − η dW = (1 − ηλ/n) W − (η/|B|) Σ ∇w C_x;   b ← b − η db
     with _regularised(net, lmbda), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        Trainer(net, SGD(), Xc, Y, None, l2_m=l2_m).step(None, eta, net._rng, monitor=False)
+        Trainer(net, SGD(), Xc, Y, None, l2_m=l2_m).step(None, eta, net.rng, monitor=False)
 
 
 @contextmanager
@@ -545,7 +545,7 @@ def sgd(
     eta = check_positive_float(eta, "eta")
     lmbda = check_nonneg_float(lmbda, "lmbda")
     check_choice(l2_convention, L2_CONVENTIONS, "l2_convention")
-    rng = net._rng if seed is None else resolve_rng(seed)
+    rng = net.rng if seed is None else resolve_rng(seed)
 
     Xc = net.check_X(X)
     Y, labels = _targets(net, Xc, y, "y")

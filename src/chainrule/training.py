@@ -477,20 +477,20 @@ class Trainer:
         either way.
         """
         m = self.m
-        bs = min(batch_size, m)
-        full = bs == m
+        size = min(batch_size, m)  # (the last batch may be smaller)
+        full = size == m
 
         def batch(start: int) -> Index | slice | None:
             if full:
                 return None
             if perm is None:
-                return slice(start, start + bs)
-            return perm[start : start + bs]
+                return slice(start, start + size)
+            return perm[start : start + size]
 
         if self.w is not None:  # batch by batch
             tot_cost = tot_weight = tot_correct = 0.0
             n_seen = 0
-            for start in range(0, m, bs):
+            for start in range(0, m, size):
                 J, n_ok, mb, m_eff = self.step(batch(start), lr, rng)
                 if m_eff <= 0:
                     continue
@@ -504,8 +504,8 @@ class Trainer:
 
         rec = self._record()
         rec.sq = 0.0
-        for start in range(0, m, bs):
-            self.step(batch(start), lr, rng, monitor=False, record=slice(start, start + bs))
+        for start in range(0, m, size):
+            self.step(batch(start), lr, rng, monitor=False, record=slice(start, start + size))
         # the targets in the epoch's order
         Y = self.Y
         if perm is not None and not full:
@@ -644,7 +644,7 @@ def _prepare_data(
     """Check X, Y, the weights and the validation data; split off a validation part."""
     Xc = net.check_X(X)
     Yc = net.check_Y(Y, Xc.shape[1])
-    w = net._check_weights(sample_weight, Xc.shape[1])
+    w = net.check_weights(sample_weight, Xc.shape[1])
     data = _Data(Xc, Yc, w)
     if validation_data is not None:
         if validation_fraction:
@@ -863,13 +863,13 @@ def fit(
     patience = check_positive_int(patience, "patience")
     min_delta = check_nonneg_float(min_delta, "min_delta")
     l2_m = None if l2_m is None else check_positive_float(l2_m, "l2_m")
-    rng = net._rng if seed is None else resolve_rng(seed)
+    rng = net.rng if seed is None else resolve_rng(seed)
     data = _prepare_data(
         net, X, Y, sample_weight, validation_data, validation_fraction, batch_size, rng
     )
     trainer = Trainer(net, opt, data.X, data.Y, data.w, l2_m=l2_m)
     m = data.X.shape[1]
-    bs = m if batch_size is None else min(batch_size, m)
+    mb = m if batch_size is None else min(batch_size, m)
 
     hist = History()
     net.history = hist
@@ -880,11 +880,11 @@ def fit(
     try:
         for epoch in range(epochs):
             lr = schedule(epoch)
-            perm = rng.permutation(m) if (shuffle and bs < m) else None
+            perm = rng.permutation(m) if (shuffle and mb < m) else None
             # A diverging run overflows on its way to inf/NaN; NumPy's warnings about that
             # are replaced by one DivergenceWarning below.  The callback runs outside this.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                stats = trainer.epoch(perm, bs, lr, rng)
+                stats = trainer.epoch(perm, mb, lr, rng)
                 diverged = guard.check(stats)
             if diverged or stats is None:
                 _diverged(hist, opt, epoch, lr)
@@ -919,7 +919,7 @@ def _record_epoch(
     logs = {"cost": train_cost, "accuracy": train_accuracy}
     if data.Xv is not None and data.Yv is not None:
         with np.errstate(over="ignore", invalid="ignore"):  # (as for training)
-            vc, ALv = net._cost_and_output(data.Xv, data.Yv)
+            vc, ALv = net.cost_and_output(data.Xv, data.Yv)
         task = net.task
         va = accuracy_from_output(ALv, data.Yv, task) if task != "regression" else math.nan
         hist.val_cost.append(vc)

@@ -809,8 +809,8 @@ def _command(args: argparse.Namespace, settings: dict[str, Any]) -> str:
         parts += ["--lr-schedule", s["lr_schedule"], "--decay", repr(s["decay"])]
         if s["lr_schedule"] == "stepwise":
             parts += ["--decay-interval", str(s["decay_interval"])]
-    bs = "full" if s["batch_size"] is None else str(s["batch_size"])
-    parts += ["--epochs", str(s["epochs"]), "--batch-size", bs, "--l2", repr(s["l2"])]
+    batch = "full" if s["batch_size"] is None else str(s["batch_size"])
+    parts += ["--epochs", str(s["epochs"]), "--batch-size", batch, "--l2", repr(s["l2"])]
     drop = s["dropout"]
     parts += ["--dropout", ",".join(map(repr, drop)) if isinstance(drop, list) else repr(drop)]
     if s["early_stopping"]:
@@ -920,10 +920,10 @@ def run_train(args: argparse.Namespace) -> int:
     say(f"network   {_describe_net(net)}, {net.n_params:,} parameters, init {args.init}")
     say(f"          loss {net.loss.name}, output {head.activation}{inferred}")
     reg = f"l2 {args.l2:g}, dropout {dropout if isinstance(dropout, list) else f'{dropout:g}'}"
-    bs = "full batch" if args.batch_size is None else f"batch {args.batch_size}"
+    batch = "full batch" if args.batch_size is None else f"batch {args.batch_size}"
     say(
         f"training  {args.optimizer} (α = {lr:g}, {schedule_text}), {epochs_text(args.epochs)}, "
-        f"{bs}, {reg}, seed {args.seed}"
+        f"{batch}, {reg}, seed {args.seed}"
         + (f", early stopping (patience {patience})" if args.early_stopping else "")
     )
 
