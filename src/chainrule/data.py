@@ -60,8 +60,9 @@ from chainrule._validation import (
     check_choice,
     check_dtype,
     check_fraction,
-    check_positive_int,
 )
+from chainrule.head import one_hot
+from chainrule.head import preview_values as _preview
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -530,12 +531,6 @@ def _make_scaler(scale: str) -> _Scaler | None:
 # --------------------------------------------------------------------------------------
 
 
-def _preview(values: npt.NDArray[Any], limit: int = 10) -> str:
-    vals = np.unique(values)
-    shown = ", ".join(repr(v.item()) for v in vals[:limit])
-    return shown + (f", ... ({vals.size} distinct)" if vals.size > limit else "")
-
-
 def scaler_from_metadata(preprocessing: Mapping[str, Any]) -> Standardizer | MinMaxScaler | None:
     """A fitted scaler rebuilt from the statistics a model file stores (None: no scaling).
 
@@ -631,69 +626,6 @@ def apply_preprocessing(
         return (np.asarray(X, dtype=np.float64) / float(by)).astype(dtype)
     X = np.asarray(X).astype(dtype, copy=False)
     return X if scaler is None else scaler.transform(X)
-
-
-def one_hot(y: Any, n_classes: int | None = None, dtype: Any = "float64") -> Array:
-    """Encode class indices as one-hot columns.
-
-    Parameters
-    ----------
-    y : array_like of shape (m,) or (1, m)
-        Integer class labels 0..n_classes-1 (integer dtype, booleans, or floats
-        holding whole numbers).
-    n_classes : int, optional
-        Number of classes (rows of the result).  Default: ``max(y) + 1``.
-    dtype : {"float64", "float32"}, default="float64"
-        Output dtype.
-
-    Returns
-    -------
-    Y : ndarray of shape (n_classes, m)
-        ``Y[k, i] = 1`` if ``y[i] == k`` else 0.
-
-    Raises
-    ------
-    ValueError
-        If ``y`` has the wrong shape, holds non-integer values, negative
-        values, or values >= ``n_classes``; the message names the bad values.
-    """
-    dt = check_dtype(dtype)
-    arr = np.asarray(y)
-    if arr.ndim == 2 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim != 1:
-        raise ValueError(f"y must have shape (m,) or (1, m), got shape {arr.shape}")
-    if arr.dtype == np.bool_:
-        arr = arr.astype(np.int64)
-    if np.issubdtype(arr.dtype, np.floating):
-        bad = ~np.isfinite(arr) | (arr != np.round(arr))
-        if bad.any():
-            raise ValueError(
-                f"y must hold integer class labels; found non-integer values: {_preview(arr[bad])}"
-            )
-        labels = arr.astype(np.int64)
-    elif np.issubdtype(arr.dtype, np.integer):
-        labels = arr.astype(np.int64)
-    else:
-        raise ValueError(f"y must hold integer class labels, got dtype {arr.dtype}")
-    if n_classes is None:
-        if labels.size == 0:
-            raise ValueError("y is empty; pass n_classes to one-hot encode zero examples")
-        n_classes = max(int(labels.max()) + 1, 1)
-    n_classes = check_positive_int(n_classes, "n_classes")
-    neg = labels < 0
-    if neg.any():
-        raise ValueError(f"y has negative class labels: {_preview(labels[neg])}")
-    big = labels >= n_classes
-    if big.any():
-        raise ValueError(
-            f"y has class labels >= n_classes={n_classes}: {_preview(labels[big])}; "
-            f"labels must lie in 0..{n_classes - 1}"
-        )
-    m = labels.size
-    Y = np.zeros((n_classes, m), dtype=dt)
-    Y[labels, np.arange(m)] = 1
-    return Y
 
 
 _one_hot = one_hot  # load_mnist's ``one_hot`` flag shadows the function's name

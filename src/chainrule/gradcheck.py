@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -58,9 +58,7 @@ from chainrule._validation import check_choice, check_positive_float, check_posi
 from chainrule.head import per_example_loss
 from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
-
-if TYPE_CHECKING:
-    from chainrule.network import Network
+from chainrule.network import Network
 
 __all__ = [
     "THRESHOLDS",
@@ -453,8 +451,6 @@ def random_data(
 
 
 def _float64_copy(network: Network) -> tuple[Network, bool]:
-    from chainrule.network import Network
-
     if network.dtype == np.dtype(np.float64):
         return network.copy(), False
     cfg = {**network.config(), "dtype": "float64"}
@@ -597,8 +593,6 @@ def gradcheck(
     TypeError
         Non-numeric input, a ``grad_fn`` that is not callable.
     """
-    from chainrule.network import Network
-
     if not isinstance(network, Network):
         raise TypeError(f"network must be a chainrule Network, got {type(network).__name__}")
     eps = check_positive_float(epsilon, "epsilon")

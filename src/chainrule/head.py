@@ -61,7 +61,12 @@ import numpy as np
 
 from chainrule import backprop
 from chainrule._typing import Array
-from chainrule._validation import as_float_array, check_choice
+from chainrule._validation import (
+    as_float_array,
+    check_choice,
+    check_dtype,
+    check_positive_int,
+)
 from chainrule.activations import Activation, get_activation
 from chainrule.losses import Loss, get_loss
 
@@ -83,8 +88,10 @@ __all__ = [
     "encode_targets",
     "is_canonical",
     "multilabel_error",
+    "one_hot",
     "one_hot_indices",
     "per_example_loss",
+    "preview_values",
     "task_of",
 ]
 
@@ -555,7 +562,7 @@ def encode_labels(y: Any, targets: str, n_outputs: int, dtype: Any = "float64") 
     -------
     ``indices``: the indices, shape (m,) (:meth:`Network.check_Y` one-hot encodes
     them); ``binary``: shape (1, m); ``one_hot``: shape (n[L], m)
-    (:func:`chainrule.data.one_hot`); ``values``: shape (n_targets, m).
+    (:func:`one_hot`); ``values``: shape (n_targets, m).
     """
     check_choice(targets, TARGET_ENCODINGS, "targets")
     if targets == "indices":
@@ -563,11 +570,78 @@ def encode_labels(y: Any, targets: str, n_outputs: int, dtype: Any = "float64") 
     if targets == "binary":
         return np.asarray(y, dtype=dtype).reshape(1, -1)
     if targets == "one_hot":
-        from chainrule.data import one_hot as data_one_hot
-
-        return data_one_hot(y, n_outputs, dtype)
+        return one_hot(y, n_outputs, dtype)
     Y = np.asarray(y, dtype=dtype)
     return Y.reshape(1, -1) if Y.ndim == 1 else Y
+
+
+def preview_values(values: Any, limit: int = 10) -> str:
+    """The distinct values, sorted, for a message: ``"-1, 7, ... (12 distinct)"``."""
+    vals = np.unique(values)
+    shown = ", ".join(repr(v.item()) for v in vals[:limit])
+    return shown + (f", ... ({vals.size} distinct)" if vals.size > limit else "")
+
+
+def one_hot(y: Any, n_classes: int | None = None, dtype: Any = "float64") -> Array:
+    """Encode class indices as one-hot columns.
+
+    Parameters
+    ----------
+    y : array_like of shape (m,) or (1, m)
+        Integer class labels 0..n_classes-1 (integer dtype, booleans, or floats
+        holding whole numbers).
+    n_classes : int, optional
+        Number of classes (rows of the result).  Default: ``max(y) + 1``.
+    dtype : {"float64", "float32"}, default="float64"
+        Output dtype.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_classes, m)
+        ``Y[k, i] = 1`` if ``y[i] == k`` else 0.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` has the wrong shape, holds non-integer values, negative
+        values, or values >= ``n_classes``; the message names the bad values.
+    """
+    dt = check_dtype(dtype)
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim != 1:
+        raise ValueError(f"y must have shape (m,) or (1, m), got shape {arr.shape}")
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.int64)
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            shown = preview_values(arr[bad])
+            raise ValueError(f"y must hold integer class labels; found non-integer values: {shown}")
+        labels = arr.astype(np.int64)
+    elif np.issubdtype(arr.dtype, np.integer):
+        labels = arr.astype(np.int64)
+    else:
+        raise ValueError(f"y must hold integer class labels, got dtype {arr.dtype}")
+    if n_classes is None:
+        if labels.size == 0:
+            raise ValueError("y is empty; pass n_classes to one-hot encode zero examples")
+        n_classes = max(int(labels.max()) + 1, 1)
+    n_classes = check_positive_int(n_classes, "n_classes")
+    neg = labels < 0
+    if neg.any():
+        raise ValueError(f"y has negative class labels: {preview_values(labels[neg])}")
+    big = labels >= n_classes
+    if big.any():
+        raise ValueError(
+            f"y has class labels >= n_classes={n_classes}: {preview_values(labels[big])}; "
+            f"labels must lie in 0..{n_classes - 1}"
+        )
+    m = labels.size
+    Y = np.zeros((n_classes, m), dtype=dt)
+    Y[labels, np.arange(m)] = 1
+    return Y
 
 
 # ---------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from chainrule._validation import (
 )
 from chainrule.activations import Activation, get_activation
 from chainrule.backprop import Gradients, LayerCache
-from chainrule.initializers import initialize, resolve_rng
+from chainrule.initializers import INITIALIZERS, initialize, resolve_rng
 from chainrule.losses import Loss, cost, get_loss
 from chainrule.parameters import ParameterLayout
 
@@ -173,8 +173,6 @@ class Network:
         return rates
 
     def _check_init(self, init: Any) -> str | list[str]:
-        from chainrule.initializers import INITIALIZERS
-
         valid = sorted([*INITIALIZERS, "auto"])
         names = [init] if isinstance(init, str) else init
         if not isinstance(names, Sequence | np.ndarray) or isinstance(names, bytes):

@@ -31,9 +31,13 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from chainrule._validation import check_positive_float, check_positive_int
+from chainrule.io import atomic_write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,6 +46,19 @@ if TYPE_CHECKING:
     from chainrule.training import History
 
 __all__ = ["plot_costs", "plot_history", "save_figure"]
+
+# the fields of chainrule.training.History that plot_history reads, with History's defaults
+_HISTORY_DEFAULTS: dict[str, Any] = {
+    "epoch": [],
+    "train_cost": [],
+    "train_accuracy": [],
+    "val_cost": [],
+    "val_accuracy": [],
+    "best_epoch": None,
+    "stopped_early": False,
+    "diverged": False,
+    "message": "",
+}
 
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
 _TRAIN_COLOR = "tab:blue"
@@ -82,8 +99,6 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
         If the folder does not exist.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from chainrule.io import atomic_write_bytes
 
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
@@ -167,17 +182,17 @@ def plot_history(
     sits above the validation curve, which is measured after the epoch with
     dropout off.
     """
-    from chainrule.training import History
-
+    # (a History's fields, read by name: this module sits below chainrule.training)
+    h: Any = history
     if isinstance(history, Mapping):
-        history = History.from_dict(dict(history))
-    if not isinstance(history, History):
+        h = SimpleNamespace(**{**_HISTORY_DEFAULTS, **history})
+    elif not all(hasattr(history, k) for k in _HISTORY_DEFAULTS):
         raise TypeError(f"history must be a History or a dict, got {type(history).__name__}")
-    epochs = _as_floats(history.epoch, "history.epoch")
-    train_cost = _as_floats(history.train_cost, "history.train_cost")
-    train_acc = _as_floats(history.train_accuracy, "history.train_accuracy")
-    val_cost = _as_floats(history.val_cost, "history.val_cost")
-    val_acc = _as_floats(history.val_accuracy, "history.val_accuracy")
+    epochs = _as_floats(h.epoch, "h.epoch")
+    train_cost = _as_floats(h.train_cost, "h.train_cost")
+    train_acc = _as_floats(h.train_accuracy, "h.train_accuracy")
+    val_cost = _as_floats(h.val_cost, "h.val_cost")
+    val_acc = _as_floats(h.val_accuracy, "h.val_accuracy")
     if train_cost.size != epochs.size:
         raise ValueError(f"history has {epochs.size} epochs but {train_cost.size} training costs")
     has_val = val_cost.size > 0
@@ -219,8 +234,8 @@ def plot_history(
         ax.grid(True, alpha=0.3)
         if epochs.size:
             ax.set_xlim(min(0.0, epochs[0]), epochs[-1] + 0.5)
-        if history.best_epoch is not None and history.stopped_early:
-            ax.axvline(history.best_epoch, color="gray", ls="--", lw=1, label="kept (best) epoch")
+        if h.best_epoch is not None and h.stopped_early:
+            ax.axvline(h.best_epoch, color="gray", ls="--", lw=1, label="kept (best) epoch")
         if epochs.size:
             ax.legend(loc="best", fontsize="small")
         else:
@@ -239,8 +254,8 @@ def plot_history(
         for ax in panels:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     suptitle = title or ""
-    if history.diverged or history.stopped_early:
-        suptitle = f"{suptitle}\n{history.message}" if suptitle else history.message
+    if h.diverged or h.stopped_early:
+        suptitle = f"{suptitle}\n{h.message}" if suptitle else h.message
     if suptitle:
         fig.suptitle(suptitle, fontsize="medium")
     if path is not None:
@@ -273,8 +288,6 @@ def plot_costs(
     matplotlib.figure.Figure
         One panel; x is the iteration number (0, every, 2·every, ...), y the cost.
     """
-    from chainrule._validation import check_positive_float, check_positive_int
-
     every = check_positive_int(every, "every")
     lr = check_positive_float(learning_rate, "learning_rate")
     J = _cost_values(costs)

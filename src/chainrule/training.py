@@ -67,6 +67,7 @@ from chainrule.head import per_example_loss
 from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
 from chainrule.optim import Optimizer, Schedule, get_optimizer
+from chainrule.plots import plot_history
 
 if TYPE_CHECKING:
     from chainrule.network import Network
@@ -126,8 +127,6 @@ class History:
 
     def plot(self, path: Any = None, title: str | None = None) -> Any:
         """Learning-curve figure (see :func:`chainrule.plots.plot_history`)."""
-        from chainrule.plots import plot_history
-
         return plot_history(self, path, title=title)
 
     @property
