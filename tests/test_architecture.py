@@ -24,7 +24,7 @@ ORDER = [
     ["_kernels"],
     ["head"],
     ["io"],
-    ["plots"],
+    ["plots", "progress"],
     ["training"],
     ["network"],
     ["data"],

@@ -19,14 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule.network import Network
-from chainrule.training import (
-    _BAR_FORMAT,
-    _MIN_BAR,
-    DivergenceWarning,
-    History,
-    _postfix_width,
-    format_postfix,
-)
+from chainrule.progress import BAR_FORMAT, MIN_BAR, format_postfix, postfix_width
+from chainrule.training import DivergenceWarning, History
 
 
 def blobs(m: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +168,7 @@ values = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(mat
     st.lists(values, min_size=4, max_size=4),
     st.integers(0, 80),
 )
-def test_postfix_width_rule(keys, vals, width):
+def testpostfix_width_rule(keys, vals, width):
     logs = dict(zip(keys, vals, strict=False))
     full = format_postfix(logs)
     out = format_postfix(logs, width)
@@ -201,26 +195,26 @@ def test_bar_keeps_its_columns_and_the_numbers_at_80(total, with_validation):
     from tqdm import tqdm
 
     logs = dict(LOGS) if with_validation else {"cost": 0.213456, "accuracy": 0.991234}
-    bar = tqdm(total=total, file=io.StringIO(), ncols=80, bar_format=_BAR_FORMAT)
+    bar = tqdm(total=total, file=io.StringIO(), ncols=80, bar_format=BAR_FORMAT)
     try:
         bar.update(total // 3)
-        postfix = format_postfix(logs, _postfix_width(bar))
+        postfix = format_postfix(logs, postfix_width(bar))
         line = bar.format_meter(**{**bar.format_dict, "postfix": postfix})
     finally:
         bar.close()
     assert len(line) <= 80
     assert line.endswith(postfix + "]")  # not cut off
     assert "val_J=0.3013" in postfix if with_validation else postfix == "J=0.2135 acc=0.9912"
-    # the bar itself (between the first two '|') keeps at least _MIN_BAR columns
-    assert len(line.split("|")[1]) >= _MIN_BAR
+    # the bar itself (between the first two '|') keeps at least MIN_BAR columns
+    assert len(line.split("|")[1]) >= MIN_BAR
 
 
-def test_postfix_width_is_none_without_a_known_width():
+def testpostfix_width_is_none_without_a_known_width():
     class NoWidth:
         format_dict: ClassVar[dict[str, int | None]] = {"ncols": None}
 
-    assert _postfix_width(NoWidth()) is None
-    assert _postfix_width(object()) is None
+    assert postfix_width(NoWidth()) is None
+    assert postfix_width(object()) is None
 
 
 def test_fit_shows_the_compact_postfix(capsys):

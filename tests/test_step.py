@@ -23,7 +23,7 @@ from chainrule import _kernels, backprop
 from chainrule.activations import ReLU
 from chainrule.losses import cost as mean_cost
 from chainrule.optim import OPTIMIZERS, SGD, get_optimizer
-from chainrule.training import DivergenceWarning, Trainer, _all_finite
+from chainrule.training import DivergenceWarning, Trainer, all_finite
 
 from ._trainhelpers import CONFIGS, DTYPES, assert_same_params, make_data
 
@@ -172,8 +172,8 @@ def test_float32_stays_float32():
     tr = Trainer(net, opt, np.asfortranarray(X), np.asfortranarray(Y), w)
     tr.step(np.arange(8), 0.01, np.random.default_rng(0))
     arrays = [net.theta, tr.grad, *net.Ws, *net.bs, opt.state.m, opt.state.v]
-    for ws, _ in tr._ws.values():
-        arrays += ws.Z + ws.A + ws.dZ + [D for D in ws.D if D is not None]
+    ws, _ = tr.workspace(8)
+    arrays += ws.Z + ws.A + ws.dZ + [D for D in ws.D if D is not None]
     assert all(a.dtype == np.float32 for a in arrays)
 
 
@@ -306,10 +306,10 @@ def test_custom_optimizer_and_activation_train():
     assert net.cost(X, Y) < before
 
 
-def test_all_finite_answers_like_isfinite():
+def testall_finite_answers_like_isfinite():
     """One sum decides, except where finite entries overflow the sum."""
-    assert _all_finite(np.array([1e308, 1e308, -1.0]))  # finite entries whose sum overflows
-    assert not _all_finite(np.array([1.0, np.nan]))
-    assert not _all_finite(np.array([np.inf, -np.inf]))  # sums to NaN
-    assert not _all_finite(np.array([1.0, np.inf]))
-    assert _all_finite(np.zeros(4, np.float32))
+    assert all_finite(np.array([1e308, 1e308, -1.0]))  # finite entries whose sum overflows
+    assert not all_finite(np.array([1.0, np.nan]))
+    assert not all_finite(np.array([np.inf, -np.inf]))  # sums to NaN
+    assert not all_finite(np.array([1.0, np.inf]))
+    assert all_finite(np.zeros(4, np.float32))

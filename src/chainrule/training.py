@@ -4,7 +4,11 @@ One epoch shuffles the examples (from the training Generator), cuts them into
 mini-batches of ``batch_size`` columns (the last one may be smaller; ``None``
 means full-batch gradient descent, as in the course), and for each batch runs
 forward (with dropout when it is on), computes the batch cost J_batch, runs
-backward and updates every W[l], b[l] in place.
+backward and updates every W[l], b[l] in place.  That step, :meth:`Trainer.step`,
+is :func:`chainrule.backprop.forward`, :func:`chainrule.backprop.backward` and
+the optimizer's update of the flat parameter vector ``net.theta``, given
+preallocated buffers and, where numba is installed, compiled single
+operations (:mod:`chainrule._kernels`): the only training loop in chainrule.
 
 What a :class:`History` records per epoch
 -----------------------------------------
@@ -35,11 +39,7 @@ as Nielsen's ``network2.py`` does with n the training-set size (see
 The progress bar
 ----------------
 On a terminal, ``fit`` shows a tqdm bar over the epochs whose postfix holds
-the last epoch's numbers under short keys (:func:`format_postfix`):
-``J`` (training cost), ``acc``, ``val_J``, ``val_acc``, to 4 significant
-digits.  When the terminal is too narrow for all of them next to a bar of
-at least ten columns, the least important are left out (training accuracy
-first, then validation accuracy, then the training cost).
+the last epoch's numbers (:mod:`chainrule.progress`).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -68,11 +68,20 @@ from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
 from chainrule.optim import Optimizer, Schedule, get_optimizer
 from chainrule.plots import plot_history
+from chainrule.progress import ProgressBar, format_postfix
 
 if TYPE_CHECKING:
     from chainrule.network import Network
 
-__all__ = ["DivergenceWarning", "History", "Trainer", "epochs_text", "fit", "format_postfix"]
+__all__ = [
+    "DivergenceWarning",
+    "History",
+    "Trainer",
+    "all_finite",
+    "epochs_text",
+    "fit",
+    "format_postfix",
+]
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -169,85 +178,10 @@ class History:
 
 _CALLBACK_STOP = "stopped by callback"
 
-# The progress bar: percentage, bar, epochs done/total, elapsed<remaining, postfix.
-# (tqdm's default also shows a description and the rate, which leave no room for the
-# numbers on an 80-column terminal; the remaining time says what the rate would.)
-_BAR_FORMAT = "{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
-_MIN_BAR = 10  # columns the bar keeps before numbers are left out of the postfix
-
-# logs key -> (postfix key, importance: the lowest is left out first when space is short)
-_POSTFIX_KEYS: dict[str, tuple[str, int]] = {
-    "cost": ("J", 2),
-    "accuracy": ("acc", 0),
-    "val_cost": ("val_J", 3),
-    "val_accuracy": ("val_acc", 1),
-}
-
 
 def epochs_text(n: int) -> str:
     """``"1 epoch"``, ``"2 epochs"``: a count of epochs for messages."""
     return f"{n} epoch{'' if n == 1 else 's'}"
-
-
-def format_postfix(logs: Mapping[str, float], width: int | None = None) -> str:
-    """The progress bar's postfix for one epoch's ``logs``: ``"J=0.2134 acc=0.991 ..."``.
-
-    Parameters
-    ----------
-    logs : mapping of str to float
-        The values ``fit`` hands to its callback: ``cost``, ``accuracy`` and,
-        with validation data, ``val_cost``, ``val_accuracy``.  They are shown
-        as ``J``, ``acc``, ``val_J``, ``val_acc`` (other keys under their own
-        names), in the order of ``logs``, to 4 significant digits; NaN values (the
-        accuracy of a regression) are left out.
-    width : int, optional
-        The most characters the postfix may take.  When all the values do not
-        fit, the least important are left out: other keys first, then the
-        training accuracy, the validation accuracy and the training cost; the
-        most important one (``val_J``, else ``J``) is always kept, even if it
-        alone is wider.  None: no limit.
-
-    Returns
-    -------
-    str
-        ``"key=value"`` items separated by single spaces (empty for no values).
-
-    Examples
-    --------
-    >>> format_postfix({"cost": 0.213456, "accuracy": 0.9125})
-    'J=0.2135 acc=0.9125'
-    >>> logs = {"cost": 0.2, "accuracy": 0.9, "val_cost": 0.31, "val_accuracy": 0.875}
-    >>> format_postfix(logs, width=30)
-    'J=0.2 val_J=0.31 val_acc=0.875'
-    """
-    items: list[tuple[int, int, str]] = []  # (importance, position, "key=value")
-    for pos, (key, value) in enumerate(logs.items()):
-        v = float(value)
-        if math.isnan(v):
-            continue
-        short, importance = _POSTFIX_KEYS.get(key, (key, -1))
-        items.append((importance, pos, f"{short}={v:.4g}"))
-    while width is not None and len(items) > 1 and len(" ".join(t for *_, t in items)) > width:
-        items.remove(min(items, key=lambda t: (t[0], -t[1])))  # least important, latest
-    return " ".join(t for *_, t in items)
-
-
-def _postfix_width(bar: Any) -> int | None:
-    """Columns left for the postfix when the bar keeps ``_MIN_BAR`` columns (None: no limit).
-
-    The terminal's width (tqdm re-reads it with ``dynamic_ncols``) less the
-    rest of the line, as tqdm itself would format it without a bar.
-    """
-    try:
-        fd = dict(bar.format_dict)
-        ncols = fd.get("ncols")
-        if not ncols:  # a notebook widget, or a stream of unknown width
-            return None
-        fd.update(ncols=None, postfix=None, bar_format=_BAR_FORMAT.replace("{bar}", ""))
-        rest = len(bar.format_meter(**fd))
-    except (AttributeError, KeyError, TypeError, ValueError):  # another tqdm flavour
-        return None
-    return max(0, int(ncols) - rest - len(", ") - _MIN_BAR)
 
 
 Index = npt.NDArray[np.integer[Any]]
@@ -711,37 +645,15 @@ class _DivergenceGuard:
 
         Returns whether the epoch diverged.
         """
-        if stats is not None and _all_finite(self.theta):
+        if stats is not None and all_finite(self.theta):
             np.copyto(self.last_finite, self.theta)
             return False
         np.copyto(self.theta, self.last_finite)
         return True
 
 
-class _Progress:
-    """The tqdm bar over the epochs (nothing when not shown)."""
-
-    def __init__(self, show: bool, epochs: int) -> None:
-        self.bar: Any = None
-        if show:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(
-                total=epochs, unit="epoch", leave=True, dynamic_ncols=True, bar_format=_BAR_FORMAT
-            )
-
-    def epoch_done(self, logs: Mapping[str, float]) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(format_postfix(logs, _postfix_width(self.bar)), refresh=False)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _all_finite(theta: Array) -> bool:
-    """Whether every entry of θ is finite.
+def all_finite(theta: Array) -> bool:
+    """Whether every entry of θ (any array) is finite: the divergence guard's test.
 
     A sum is finite when every term is (an inf or NaN term makes it inf or
     NaN), so one reduction answers for most vectors; only a non-finite sum,
@@ -875,7 +787,7 @@ def fit(
     stopper = _EarlyStopping(patience, min_delta, restore_best) if early_stopping else None
     guard = _DivergenceGuard(net.theta)
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = _Progress(show, epochs)
+    bar = ProgressBar(show, epochs)
     try:
         for epoch in range(epochs):
             lr = schedule(epoch)
