@@ -209,8 +209,12 @@ def test_exactly_one_factor_of_one_over_m(rng) -> None:
     g1 = net.gradients(Xr, Yr)
     g2 = net.gradients(np.hstack([Xr, Xr]), np.hstack([Yr, Yr]))
     assert net.cost(np.hstack([Xr, Xr]), np.hstack([Yr, Yr])) == pytest.approx(net.cost(Xr, Yr))
+    eps = np.finfo(np.float64).eps
     for key in g1:
-        assert_allclose(g2[key], g1[key], rtol=1e-13)
+        # m vs 2m summands, summed in another order by the BLAS kernel: an entry that
+        # cancels to far below the others keeps only an absolute accuracy of a few ulps
+        # of the largest entry (a factor 2 or 1/2 is still caught by far)
+        assert_allclose(g2[key], g1[key], rtol=1e-13, atol=64 * eps * np.abs(g1[key]).max())
     assert_allclose(g2.dZ[-1], np.hstack([g1.dZ[-1]] * 2), rtol=1e-15)
 
 
