@@ -363,6 +363,7 @@ def chainrule_runner(w: Workload, dtype: str, epochs: int, *, fast: bool) -> Fit
                 seed=1,
                 progress=False,
                 callback=cb,
+                blas_threads=None,  # the threads this run sets for every peer (--threads)
             )
         finally:
             _kernels.ENABLED = old

@@ -101,7 +101,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,6 @@ from typing import Any
 import numpy as np
 
 from chainrule import backprop
-from chainrule._threads import blas_threads as limit_blas_threads
 from chainrule._typing import Array
 from chainrule._validation import (
     check_choice,
@@ -162,7 +161,6 @@ L2_CONVENTIONS = ("training_set", "batch")
 """``"training_set"``: his λ/n (n = training-set size); ``"batch"``: λ/|mini-batch|."""
 
 _EVAL_CHUNK = 10_000  # columns per forward pass when evaluating (bounds the memory)
-_SMALL_BATCH = 64  # mini-batches up to this many columns train with one BLAS thread
 
 
 # --------------------------------------------------------------------------------------
@@ -406,19 +404,6 @@ class Monitor:
 # --------------------------------------------------------------------------------------
 
 
-def _blas_limit(blas_threads: int | str | None, mini_batch_size: int) -> Any:
-    """A context manager limiting BLAS threads (a no-op when nothing is to change)."""
-    if blas_threads is None:
-        return nullcontext()
-    if blas_threads == "auto":
-        if mini_batch_size > _SMALL_BATCH:
-            return nullcontext()
-        threads = 1
-    else:
-        threads = check_positive_int(blas_threads, "blas_threads")
-    return limit_blas_threads(threads)
-
-
 def update_mini_batch(
     net: Network,
     X: Any,
@@ -529,11 +514,12 @@ def sgd(
         monitored, and ``n_evaluation``, ``n_training``, ``seconds``);
         returning True stops training.
     blas_threads : int, "auto" or None, default="auto"
-        BLAS threads during training (threadpoolctl).  With mini-batches of
-        |B| ≤ 64 columns every matrix product is tiny, and a second BLAS thread
-        only adds synchronisation -- on a busy 2-core machine it made one
-        chapter-3 epoch 15× slower -- so ``"auto"`` uses one thread there and
-        leaves larger batches alone.  ``None`` never changes the setting.
+        BLAS threads during training, as :func:`chainrule.fit`'s option (one
+        policy for both): ``"auto"`` uses one thread for mini-batches of up to
+        256 columns, whose products are small enough that a second BLAS thread
+        only adds synchronisation (on a busy 2-core machine it made one
+        chapter-3 epoch 15× slower), and leaves larger batches to the BLAS
+        library; a number sets it; ``None`` never changes the setting.
 
     Returns
     -------
@@ -601,7 +587,7 @@ def sgd(
 
     # His SGD is fit's loop with plain SGD and his λ/n (l2_m = n; "batch": λ/|B|), no
     # validation split, the network's λ set to his for the run.
-    with _blas_limit(blas_threads, batch_size), _regularised(net, lmbda):
+    with _regularised(net, lmbda):
         hist = fit(
             net,
             Xc,
@@ -614,6 +600,7 @@ def sgd(
             seed=rng,
             progress=progress,
             callback=monitor,
+            blas_threads=blas_threads,
         )
     if hist.diverged:
         mon.message = (

@@ -65,7 +65,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule._threads import blas_threads
 from chainrule.cli import UsageError
 from chainrule.cli._common import one_line_errors
 from chainrule.data import apply_preprocessing, scaler_from_metadata
@@ -931,11 +930,8 @@ def run_train(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     progress = False if args.quiet else args.progress
-    threads = args.threads
-    if threads is None:
-        threads = 1 if args.batch_size is not None and args.batch_size <= 256 else 0
     t0 = time.perf_counter()
-    with blas_threads(threads), warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             history = net.fit(
@@ -953,6 +949,7 @@ def run_train(args: argparse.Namespace) -> int:
                 patience=patience,
                 seed=args.seed,
                 progress=progress,
+                blas_threads="auto" if args.threads is None else args.threads,
             )
     seconds = time.perf_counter() - t0
     for w in caught:
