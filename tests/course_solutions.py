@@ -4,7 +4,7 @@ tests/test_check.py checks these against chainrule.stepwise (they must pass), an
 plants each catalogue mistake into this source by replacing one line (they must be
 named).  Every planted line below is unique in the file.
 """
-# ruff: noqa: N802, N803, N806, E741
+# ruff: noqa
 
 import copy
 

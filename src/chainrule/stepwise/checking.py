@@ -17,7 +17,7 @@ says so and shows, as :mod:`chainrule.gradcheck` does, the relative
 difference ‖got − expected‖ / (‖got‖ + ‖expected‖) per output, the worst
 entries and the suspect layer.
 
->>> from chainrule.stepwise.check import check
+>>> from chainrule.stepwise import check
 >>> def linear_forward(A, W, b):
 ...     return W @ A + b, (A, W, b)
 >>> check(linear_forward).passed
@@ -51,6 +51,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chainrule._typing import Array, Params
 from chainrule.activations import ReLU, Sigmoid
@@ -635,9 +636,10 @@ _LAYERS = (  # label, n[l-1], n[l], m, scale
 
 
 def _nets(rng: np.random.Generator, table: Any = _NETS) -> list[tuple[str, Array, Params, Array]]:
-    out = []
+    out: list[tuple[str, Array, Params, Array]] = []
     for label, dims, m, scale in table:
         X = rng.standard_normal((dims[0], m))
+        label = label if "m =" in label else f"{label}, m = {m}"
         out.append((label, X, _params(rng, dims, scale), _labels(rng, m)))
     return out
 
@@ -649,7 +651,8 @@ def _layer_cases(rng: np.random.Generator, kind: str) -> list[Case]:
         W = scale * rng.standard_normal((n, n_prev))
         b = scale * rng.standard_normal((n, 1))
         for act in ("relu", "sigmoid") if kind.startswith("activation") else (None,):
-            name = label if act is None else f"{label}, {act}"
+            name = label if "m =" in label else f"{label}, m = {m}"
+            name = name if act is None else f"{name}, {act}"
             if kind == "forward":
                 cases.append(Case(name, (A_prev, W, b)))
             elif kind == "activation_forward":
@@ -692,7 +695,7 @@ def _cases(function: str, seed: int) -> list[Case]:
     if function in _UPDATES:
         out = []
         for k, (label, _, p, _) in enumerate(_nets(rng)):
-            grads = {f"d{key}": rng.standard_normal(a.shape) for key, a in p.items()}
+            grads: dict[str, Array] = {f"d{k}": rng.standard_normal(a.shape) for k, a in p.items()}
             if function == "update_parameters":
                 out.append(Case(label, (p, grads, 0.1)))
                 continue
@@ -711,10 +714,10 @@ def _cases(function: str, seed: int) -> list[Case]:
             Y = _labels(rng, m)
             p = _params(rng, gc.COURSE_LAYER_DIMS, scale)
             _, cache = gc.forward_propagation_n(X, Y, p)
-            grads = gc.backward_propagation_n(X, Y, cache)
-            grads["dW2"] = 2 * grads["dW2"]  # the notebook's planted errors make the
-            grads["db1"] = grads["db1"] + 4.0 / m  # difference a robust number
-            out.append(Case(label, (p, grads, X, Y, 1e-7, False)))
+            g = gc.backward_propagation_n(X, Y, cache)
+            g["dW2"] = 2 * g["dW2"]  # the notebook's planted errors make the
+            g["db1"] = g["db1"] + 4.0 / m  # difference a robust number
+            out.append(Case(label, (p, g, X, Y, 1e-7, False)))
         return out
     # Course 2, week 1: the flat caches of forward_propagation(_with_dropout)
     out = []
@@ -805,7 +808,8 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None) 
             with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
                 box.append(fn(*args))
         except BaseException as exc:  # the learner's code may raise anything
-            box.append(_Raised("raised", f"raised {type(exc).__name__}: {exc}".strip() + _line(exc)))
+            message = f"raised {type(exc).__name__}: {exc}".strip() + _line(exc)
+            box.append(_Raised("raised", message))
 
     if timeout is None:
         target()
@@ -901,7 +905,7 @@ def _rtol(*arrays: Any) -> float:
     return math.sqrt(max(eps, default=np.finfo(np.float64).eps))
 
 
-def _close(expected: Array, got: Array, rtol: float | None) -> Array:
+def _close(expected: Array, got: Array, rtol: float | None) -> NDArray[np.bool_]:
     """Entrywise agreement: |got − expected| ≤ r (|expected| + max |expected|), NaN = NaN."""
     e = expected.astype(np.float64)
     g = got.astype(np.float64)
@@ -912,7 +916,7 @@ def _close(expected: Array, got: Array, rtol: float | None) -> Array:
         ok = np.abs(g - e) <= r * (np.abs(e) + scale)
     both_nan = np.isnan(e) & np.isnan(g)
     same_inf = np.isinf(e) & (e == g)
-    return np.asarray(ok | both_nan | same_inf)
+    return np.asarray(ok | both_nan | same_inf, dtype=bool)
 
 
 def _describe(x: Any) -> str:
@@ -935,7 +939,7 @@ def _compare(expected: Any, got: Any, path: str, case: str, rtol: float | None) 
     """The first difference between the reference's output and the learner's, or None."""
     if isinstance(expected, Mapping):
         if not isinstance(got, Mapping):
-            return Mismatch(case, path, "type", f"expected a dict, got {_describe(got)}")
+            return Mismatch(case, path, "type", f"returned {_describe(got)} where a dict belongs")
         for k in expected:
             if k not in got:
                 keys = ", ".join(map(repr, sorted(map(str, got)))) or "none"
@@ -947,7 +951,7 @@ def _compare(expected: Any, got: Any, path: str, case: str, rtol: float | None) 
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return Mismatch(
-                case, path, "type", f"expected {_describe(expected)}, got {_describe(got)}"
+                case, path, "type", f"returned {_describe(got)} where {_describe(expected)} belongs"
             )
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
             found = _compare(e, g, f"{path}[{i}]", case, rtol)
@@ -960,7 +964,8 @@ def _compare(expected: Any, got: Any, path: str, case: str, rtol: float | None) 
     except Exception:  # a ragged list or the like
         g = np.asarray(None)
     if g.dtype.kind not in "fiub":
-        return Mismatch(case, path, "type", f"expected {_describe(e)}, got {_describe(got)}")
+        want = "a number" if e.ndim == 0 else _describe(e)
+        return Mismatch(case, path, "type", f"returned {_describe(got)} where {want} belongs")
     if g.shape != e.shape:
         return Mismatch(
             case, path, "shape", f"shape {g.shape}, expected {e.shape}", expected=e, got=g
@@ -994,7 +999,7 @@ def _compare_outputs(spec: _Spec, expected: Any, got: Any, case: str) -> Mismatc
     short = spec.min_outputs
     if g is None or not (len(g) == n or (short is not None and len(g) == short)):
         want = f"a tuple of {n} ({', '.join(spec.outputs)})"
-        return Mismatch(case, "the result", "type", f"expected {want}, got {_describe(got)}")
+        return Mismatch(case, "the result", "type", f"returned {_describe(got)}, not {want}")
     for name, e, out in zip(spec.outputs, exp, g, strict=False):
         found = _compare(e, out, name, case, spec.rtol)
         if found:
@@ -1082,15 +1087,13 @@ class FunctionReport:
             lines.append("  output            shape     difference  max |got − expected|  status")
             for p in self.outputs:
                 lines.append(
-                    f"  {p.name:<17} {str(p.shape):<9} {p.difference:<11.2e} "
+                    f"  {p.name:<17} {p.shape!s:<9} {p.difference:<11.2e} "
                     f"{p.max_abs_error:<21.2e} {p.status}"
                 )
         if self.worst:
             lines.append("  worst entries: output  index  expected  got")
             for e in self.worst:
-                lines.append(
-                    f"    {e.parameter}  {e.index}  {e.numeric: .8e}  {e.analytic: .8e}"
-                )
+                lines.append(f"    {e.parameter}  {e.index}  {e.numeric: .8e}  {e.analytic: .8e}")
         if self.suspect_layer is not None:
             lines.append(
                 f"  the highest layer with a wrong output is layer {self.suspect_layer}: "
@@ -1133,22 +1136,23 @@ def _applicable(function: str) -> list[Mistake]:
 
 def _candidates(function: str) -> list[tuple[Mistake, ...]]:
     """Every single mistake, then every pair with a factor-m or transpose mistake in it."""
-    singles = _applicable(function)
-    pairs = [
+    singles: list[tuple[Mistake, ...]] = [(m,) for m in _applicable(function)]
+    pairs: list[tuple[Mistake, ...]] = [
         (a, b)
-        for a, b in combinations(singles, 2)
+        for (a,), (b,) in combinations(singles, 2)
         if (a.factor_or_transpose or b.factor_or_transpose)
         and not set(a.mutation) & set(b.mutation)
     ]
-    return [(m,) for m in singles] + pairs
+    return singles + pairs
 
 
 def _run_variant(spec: _Spec, mistakes: tuple[Mistake, ...], args: tuple[Any, ...]) -> Any:
     pieces = dict(PIECES)
     for m in mistakes:
         pieces.update(m.mutation)
-    assert spec.variant is not None
-    return _call(lambda *a: spec.variant(pieces, *a), copy.deepcopy(args), None)
+    variant = spec.variant
+    assert variant is not None
+    return _call(lambda *a: variant(pieces, *a), copy.deepcopy(args), None)
 
 
 def _explains(
@@ -1223,9 +1227,7 @@ def _unexplained(report: FunctionReport, spec: _Spec, expected: Any, got: Any) -
                     name, idx, float(g[idx]), float(e[idx]), float(err[idx]), float("nan")
                 )
             )
-    report.worst = sorted(
-        (x for x in entries if x.abs_error > 0), key=lambda x: -x.abs_error
-    )[:5]
+    report.worst = sorted((x for x in entries if x.abs_error > 0), key=lambda x: -x.abs_error)[:5]
     bad = [_layer_of(p.name) for p in report.outputs if p.status != "pass"]
     layers = [b for b in bad if b is not None]
     report.suspect_layer = max(layers) if layers else None
@@ -1316,7 +1318,7 @@ def check(
             if found is None:
                 continue
             mm = found
-            if first is None:
+            if report.mismatch is None:
                 first = (expected, got)
         if report.mismatch is None:
             report.passed, report.mismatch = False, mm
@@ -1332,7 +1334,7 @@ def check(
             if fits:
                 report.mistakes, report.alternatives = fits[0], fits[1:]
                 break
-    if not report.mistakes and first is not None:
+    if not report.mistakes and first is not None and report.mismatch.problem == "values":
         _unexplained(report, spec, *first)
     return report
 
@@ -1366,7 +1368,6 @@ def check_module(
     report = CheckReport([check(names[n], n, seed=seed, timeout=timeout) for n in found])
     if not found:
         report.notes.append(
-            "no course function found; chainrule checks functions named "
-            + ", ".join(FUNCTIONS)
+            "no course function found; chainrule checks functions named " + ", ".join(FUNCTIONS)
         )
     return report
