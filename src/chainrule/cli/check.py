@@ -113,6 +113,8 @@ def check_file(path: str | Path, seed: int = 0, timeout: float = 10.0) -> dict[s
 
 
 def _child(path: str, seed: int, timeout: float, conn: Connection) -> None:
+    # the learner's prints (also from calls abandoned past their limit) are not the report
+    sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     try:
         result = check_file(path, seed, timeout)
     except BaseException as exc:  # chainrule's own failure: still one line, never a traceback

@@ -805,20 +805,24 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], timeout: float | None) 
 
     def target() -> None:
         try:
-            with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
+            with np.errstate(all="ignore"):
                 box.append(fn(*args))
         except BaseException as exc:  # the learner's code may raise anything
             message = f"raised {type(exc).__name__}: {exc}".strip() + _line(exc)
             box.append(_Raised("raised", message))
 
-    if timeout is None:
-        target()
-    else:
-        thread = threading.Thread(target=target, daemon=True, name="chainrule-check-call")
-        thread.start()
-        thread.join(timeout)
-        if thread.is_alive():  # abandoned: a thread cannot be stopped from outside
-            return _Raised("timeout", f"did not return within {timeout:g} s (an endless loop?)")
+    # sys.stdout is redirected here, in the caller's thread, so that it is restored even
+    # when the call is abandoned (what an abandoned call prints later is not caught)
+    with contextlib.redirect_stdout(io.StringIO()):
+        if timeout is None:
+            target()
+        else:
+            thread = threading.Thread(target=target, daemon=True, name="chainrule-check-call")
+            thread.start()
+            thread.join(timeout)
+            if thread.is_alive():  # abandoned: a thread cannot be stopped from outside
+                message = f"did not return within {timeout:g} s (an endless loop?)"
+                return _Raised("timeout", message)
     return box[0]
 
 
