@@ -133,6 +133,25 @@ def test_the_course_solutions_pass_every_function() -> None:
     assert str(report).startswith(f"{len(FUNCTIONS)} of {len(FUNCTIONS)} functions pass")
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_course_solutions_pass_on_other_seeds_and_mistakes_are_still_named(seed: int) -> None:
+    assert check_module(course_solutions, seed=seed).passed
+    for key in ("one_over_m_missing", "dW_transposed", "caches_wrong_order", "adam_t_from_0"):
+        function, subs = PLANTS[key]
+        report = check(getattr(planted(subs), function), function, seed=seed)
+        assert keys(report.mistakes) == {key}
+
+
+def test_the_older_adam_with_three_return_values_passes() -> None:
+    def update_parameters_with_adam(parameters, grads, v, s, t, *rest):
+        return course_solutions.update_parameters_with_adam(parameters, grads, v, s, t, *rest)[:3]
+
+    assert check(update_parameters_with_adam).passed
+    wrong = planted(PLANTS["adam_no_bias_correction"][1]).update_parameters_with_adam
+    report = check(lambda *args: wrong(*args)[:3], "update_parameters_with_adam")
+    assert keys(report.mistakes) == {"adam_no_bias_correction"}
+
+
 def test_code_written_differently_passes() -> None:
     """Loops instead of matrix products, and float32 arithmetic, are still right."""
 
@@ -279,7 +298,10 @@ def test_the_reported_numbers_are_the_courses() -> None:
     assert keys(report.mistakes) == {"one_over_m_missing"}
     assert report.mismatch is not None
     assert report.mismatch.case == "course shapes"
-    assert "expected 0.27977656, got 0.83932969" in report.mismatch.message
+    assert report.mismatch.message == (
+        "shape () as expected, but 1 of 1 entries differ; largest: expected 0.27977656, "
+        "got 0.83932969"
+    )
 
 
 def test_an_unexplained_difference_shows_the_outputs_the_worst_entries_and_the_layer() -> None:

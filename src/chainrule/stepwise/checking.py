@@ -612,6 +612,11 @@ def _labels(rng: np.random.Generator, m: int) -> Array:
     return Y
 
 
+SATURATED_Z = 12.0
+"""The "saturated" cases' largest |Z[L]|: σ(Z) is within 1e-5 of 0 or 1, and yet the
+course's 1/(1 − A[L]) loses no more than 1e-11 of its precision to σ's last bit (at
+|Z| ≳ 37, A[L] rounds to exactly 0 or 1, where the course's own formulas give inf or NaN)."""
+
 _NETS = (  # label, layer dims, m, weight scale
     ("course shapes", (5, 4, 3, 1), 4, 1.0),
     ("m = 1", (4, 3, 1), 1, 1.0),
@@ -640,7 +645,13 @@ def _nets(rng: np.random.Generator, table: Any = _NETS) -> list[tuple[str, Array
     for label, dims, m, scale in table:
         X = rng.standard_normal((dims[0], m))
         label = label if "m =" in label else f"{label}, m = {m}"
-        out.append((label, X, _params(rng, dims, scale), _labels(rng, m)))
+        p = _params(rng, dims, scale)
+        if scale != 1:  # saturated, but A[L] inside (0, 1): max |Z[L]| = SATURATED_Z
+            _, caches = dn.L_model_forward(X, p)
+            L = len(dims) - 1
+            factor = SATURATED_Z / float(np.max(np.abs(caches[-1][1])))
+            p[f"W{L}"], p[f"b{L}"] = factor * p[f"W{L}"], factor * p[f"b{L}"]
+        out.append((label, X, p, _labels(rng, m)))
     return out
 
 
@@ -689,7 +700,8 @@ def _cases(function: str, seed: int) -> list[Case]:
     if function == "compute_cost":
         out = [Case("course shapes", (np.array([[0.8, 0.9, 0.4]]), np.array([[1.0, 1.0, 0.0]])))]
         for label, m, spread in (("m = 1", 1, 1.0), ("m = 7", 7, 1.0), ("saturated", 6, 12.0)):
-            AL = _SIGMOID.forward(spread * rng.standard_normal((1, m)))
+            Z = np.clip(spread * rng.standard_normal((1, m)), -2 * SATURATED_Z, 2 * SATURATED_Z)
+            AL = _SIGMOID.forward(Z)
             out.append(Case(label, (AL, _labels(rng, m))))
         return out
     if function in _UPDATES:
@@ -982,8 +994,8 @@ def _compare(expected: Any, got: Any, path: str, case: str, rtol: float | None) 
     where = tuple(int(i) for i in np.unravel_index(int(np.argmax(gap)), e.shape))
     at = f" at {where}" if e.ndim else ""
     message = (
-        f"{int((~ok).sum())} of {e.size} entries differ; largest{at}: expected "
-        f"{float(e[where]):.8g}, got {float(g[where]):.8g}"
+        f"shape {e.shape} as expected, but {int((~ok).sum())} of {e.size} entries differ; "
+        f"largest{at}: expected {float(e[where]):.8g}, got {float(g[where]):.8g}"
     )
     return Mismatch(case, path, "values", message, expected=e, got=g, where=where)
 
