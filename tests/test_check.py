@@ -326,6 +326,7 @@ def test_an_unexplained_difference_shows_the_outputs_the_worst_entries_and_the_l
 def test_one_over_m_in_dW_only_is_not_mistaken_for_the_catalogue_entry() -> None:
     report = check(planted([(LB_W, "dW = np.dot(dZ, A_prev.T)")]).linear_backward)
     assert report.mistakes == ()
+    assert report.summary.endswith("FAILED: wrong dW, and no known mistake explains it")
     assert {p.name: p.status for p in report.outputs} == {
         "dA_prev": "pass",
         "dW": "fail",
@@ -382,6 +383,15 @@ def test_a_function_that_returns_the_wrong_type(result: object, message: str) ->
     assert report.mismatch is not None
     assert report.mismatch.problem == "type"
     assert message in report.summary
+
+
+def test_a_wrong_shape_that_no_mistake_explains() -> None:
+    def linear_forward(A, W, b):
+        return (W @ A + b).T, (A, W, b)
+
+    report = check(linear_forward)
+    assert report.mistakes == ()
+    assert report.summary.endswith("FAILED: Z has the wrong shape (4, 3), expected (3, 4)")
 
 
 def test_a_cost_that_is_not_a_number() -> None:

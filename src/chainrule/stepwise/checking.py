@@ -1076,8 +1076,10 @@ class FunctionReport:
             what = " + ".join(m.name for m in self.mistakes)
         elif self.mismatch.problem in ("raised", "timeout", "type", "missing", "modified input"):
             what = self.mismatch.message
+        elif self.mismatch.problem == "shape":
+            what = f"{self.mismatch.output} has the wrong {self.mismatch.message}"
         else:
-            what = "wrong output, no known mistake explains it"
+            what = f"wrong {self.mismatch.output}, and no known mistake explains it"
         return f"{self.function:<42} FAILED: {what}"
 
     def details(self) -> str:
