@@ -39,6 +39,12 @@ input -- mismatched shapes, an unknown activation, AL and Y of different
 sizes, a dict with missing keys, a data folder without the files -- raises a
 ValueError or TypeError saying what was given and what was expected.
 
+To check **your own** implementation of any of these functions against them,
+:func:`check` (one function) and :func:`check_module` (a whole assignment;
+``chainrule check FILE.py`` on the command line) run it on generated cases and
+name the classic mistake that explains a wrong output
+(:mod:`chainrule.stepwise.checking`, ``docs/check.md``).
+
 Where the course defines the same name twice (the step-by-step
 ``initialize_parameters_deep`` draws W·0.01 with seed 3, the application's
 draws W/√n[l-1] with seed 1), the application's version is
@@ -47,6 +53,7 @@ draws W/√n[l-1] with seed 1), the application's version is
 
 from __future__ import annotations
 
+from chainrule.stepwise.checking import check, check_module
 from chainrule.stepwise.deep_network import (
     L_layer_model,
     L_model_backward,
@@ -112,6 +119,8 @@ __all__ = [
     "backward_propagation_n",
     "backward_propagation_with_dropout",
     "backward_propagation_with_regularization",
+    "check",
+    "check_module",
     "compute_cost",
     "compute_cost_with_regularization",
     "dictionary_to_vector",
