@@ -167,11 +167,36 @@ def default_data_dir() -> Path:
     return cwd_candidate
 
 
-def _missing_hint() -> str:
-    return (
-        f"set the {DATA_ENV_VAR} environment variable or pass data_dir= (--data on the "
-        "command line) to point at the folder that holds the data"
-    )
+class DataNotFoundError(FileNotFoundError):
+    """A real data set's file is not where chainrule looked.
+
+    ``str(error)`` speaks to Python code (``data_dir=``); :meth:`for_cli`
+    words the same facts for the command line (``--data DIR``).
+
+    Attributes
+    ----------
+    file : str
+        The missing file.
+    looked : list of Path
+        The folders searched.
+    """
+
+    def __init__(self, file: str, folder: Path, looked: list[Path]) -> None:
+        self.file, self.looked = file, list(looked)
+        where = folder if len(looked) <= 1 else " and ".join(str(p) for p in looked)
+        exists = "" if folder.is_dir() else " (that folder does not exist)"
+        self._where = f"{file} not found in {where}{exists}"
+        super().__init__(f"{self._where}; {self.hint('python')}")
+
+    @staticmethod
+    def hint(style: str) -> str:
+        """How to point chainrule at the data, for Python code or the command line."""
+        how = "pass data_dir=DIR" if style == "python" else "give --data DIR"
+        return f"{how} or set the {DATA_ENV_VAR} environment variable to the folder that holds it"
+
+    def for_cli(self) -> str:
+        """The message in the command line's words."""
+        return f"{self._where}; {self.hint('cli')}"
 
 
 # --------------------------------------------------------------------------------------
@@ -972,10 +997,8 @@ def _find_folder(data_dir: Any, sub: str, files: Sequence[str]) -> tuple[Path, l
     return (base / sub if (base / sub).is_dir() else base), looked
 
 
-def _missing(file: str, folder: Path, looked: list[Path]) -> FileNotFoundError:
-    where = folder if len(looked) == 1 else " and ".join(str(p) for p in looked)
-    exists = "" if folder.is_dir() else " (that folder does not exist)"
-    return FileNotFoundError(f"{file} not found in {where}{exists}; {_missing_hint()}")
+def _missing(file: str, folder: Path, looked: list[Path]) -> DataNotFoundError:
+    return DataNotFoundError(file, folder, looked)
 
 
 def flatten_images(x_orig: Any) -> npt.NDArray[np.float64]:

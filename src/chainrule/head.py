@@ -236,12 +236,14 @@ def check_pairing(
         Name the options as Python keywords or as command-line flags.
     """
     out, loss_name = _activation_name(activation), _loss_name(loss)
+    units = "layer_dims[-1] >= 2" if style == "python" else "the last of --layers >= 2"
     if out == "softmax" and n_outputs < 2:
-        raise ValueError("a softmax output needs at least 2 units (layer_dims[-1] >= 2)")
+        raise ValueError(f"a softmax output needs at least 2 units ({units})")
     if loss_name != "squared_error" and out not in PROBABILITY_OUTPUTS:
         raise ValueError(_NEEDS_PROBABILITIES[style].format(loss=loss_name, output=out))
     if loss_name == "categorical_crossentropy" and n_outputs < 2:
-        raise ValueError("categorical cross-entropy needs at least 2 output units")
+        where = "" if style == "python" else f" ({units})"
+        raise ValueError(f"categorical cross-entropy needs at least 2 output units{where}")
 
 
 def multilabel_error(activation: str, loss: str) -> str | None:

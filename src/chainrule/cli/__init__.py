@@ -71,5 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
-        print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
+        # a missing data set says --data DIR here, not data_dir= (data.DataNotFoundError)
+        message = exc.for_cli() if hasattr(exc, "for_cli") else str(exc)
+        print(f"chainrule {args.command}: error: {message}", file=sys.stderr)
         return 1

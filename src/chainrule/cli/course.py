@@ -55,8 +55,16 @@ def register(subparsers: Any) -> None:
             "cat-vs-non-cat images, prints the cost trace and the accuracies, and saves the "
             "cost plots."
         ),
+        epilog="Exit codes: 0 success, 2 usage error, 1 other failure (one line on stderr).",
     )
-    p.add_argument("run_name", choices=("cat",), metavar="RUN", help="which run: cat")
+    p.add_argument(
+        "run_name",
+        nargs="?",
+        default="cat",
+        choices=("cat",),
+        metavar="RUN",
+        help="which run: cat (the only one, and the default)",
+    )
     p.add_argument(
         "--data",
         metavar="DIR",

@@ -44,6 +44,7 @@ def register(subparsers: Any) -> None:
             + RECIPES["ch3"].describe()
             + ", monitored on the validation data."
         ),
+        epilog="Exit codes: 0 success, 2 usage error, 1 other failure (one line on stderr).",
     )
     p.add_argument("recipe", choices=sorted(RECIPES), help="which run of the book")
     p.add_argument(

@@ -106,7 +106,8 @@ def network_from_args(args: argparse.Namespace) -> Any:
         A missing or unreadable model file (exit code 1).
     """
     from chainrule.activations import get_activation
-    from chainrule.head import canonical_loss
+    from chainrule.head import canonical_loss, check_pairing
+    from chainrule.losses import get_loss
     from chainrule.network import Network
 
     option_names = ("hidden", "output", "loss", "activations", "l2", "init", "dtype", "dropout")
@@ -138,6 +139,7 @@ def network_from_args(args: argparse.Namespace) -> Any:
             acts = None
             output_name = get_activation(args.output or "sigmoid", "--output").name
         loss = args.loss or canonical_loss(output_name)
+        check_pairing(output_name, get_loss(loss, "--loss"), dims[-1], style="cli")
         kwargs: dict[str, Any] = {
             "loss": loss,
             "l2": 0.0 if args.l2 is None else args.l2,
@@ -178,7 +180,14 @@ def register(subparsers: Any) -> None:
     _add_network_options(p)
     p.add_argument("--m", type=int, default=8, metavar="M", help="random examples (default: 8)")
     p.add_argument("--epsilon", type=float, default=1e-7, metavar="ε", help="default: 1e-7")
-    p.add_argument("--convention", choices=("course", "cost"), default="course")
+    p.add_argument(
+        "--convention",
+        choices=("course", "cost"),
+        default="course",
+        help="where the 1/m enters: course (default) takes dA[L] = ∂L/∂A[L] per example and "
+        "puts 1/m into dW = (1/m) dZ A_prevᵀ; cost starts from ∂J/∂A[L], already divided by m. "
+        "dW and db are the same either way",
+    )
     p.add_argument(
         "--general",
         action="store_true",
@@ -214,7 +223,14 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--m", type=int, metavar="M", help="batch size for the shapes (default: the letter m)"
     )
-    p.add_argument("--convention", choices=("course", "cost"), default="course")
+    p.add_argument(
+        "--convention",
+        choices=("course", "cost"),
+        default="course",
+        help="where the 1/m enters: course (default) takes dA[L] = ∂L/∂A[L] per example and "
+        "puts 1/m into dW = (1/m) dZ A_prevᵀ; cost starts from ∂J/∂A[L], already divided by m. "
+        "dW and db are the same either way",
+    )
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.add_argument("--no-verify", action="store_true", help="skip the verification section")
     p.add_argument(
