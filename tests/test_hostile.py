@@ -1,0 +1,176 @@
+"""Hostile files and odd data (issue #12): bounded memory, one clear line, nothing overwritten.
+
+Each test here failed on the code before the fix: a small model file that made
+``chainrule.load`` allocate hundreds of MB, tracebacks reaching the user, NumPy's
+warnings leaking, wrong output with exit code 0, a run that overwrote its own input,
+and interrupted runs that left nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import chainrule
+from chainrule import ModelFileError, Network
+from chainrule.cli import main
+
+META = "__chainrule__"
+SRC = str(Path(chainrule.__file__).resolve().parent.parent)
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = SRC + os.pathsep + e.get("PYTHONPATH", "")
+    e["OPENBLAS_NUM_THREADS"] = e["OMP_NUM_THREADS"] = "1"
+    e.pop("CHAINRULE_DEBUG", None)
+    return e
+
+
+def one_error_line(err: str, command: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err, err
+    assert "Warning" not in err, err
+    assert lines[0].startswith(f"chainrule {command}: error: "), err
+    return lines[0]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+# -- 1. a small file cannot make load() allocate much ---------------------------------------------
+
+
+def small_model_meta(tmp_path: Path) -> dict:
+    net = Network([4, 3, 2], output="softmax", loss="cce", seed=0)
+    path = net.save(tmp_path / "small.npz", dataset="toy")
+    with np.load(path, allow_pickle=False) as z:
+        return json.loads(str(z[META]))
+
+
+def write_member(
+    zf: zipfile.ZipFile, name: str, shape: tuple[int, ...], dtype: str = "<f8", fill=None
+) -> None:
+    """An .npy member of ``shape`` (zeros, streamed and deflated: tiny in the archive)."""
+    with zf.open(name + ".npy", "w", force_zip64=True) as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": dtype, "fortran_order": False, "shape": shape}
+        )
+        if fill is not None:
+            f.write(fill)
+            return
+        n = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        chunk = bytes(2**20)
+        while n > 0:
+            f.write(chunk[: min(n, len(chunk))])
+            n -= len(chunk)
+
+
+def write_model(path: Path, meta: dict, members: dict[str, tuple[int, ...]], extra=()) -> Path:
+    text = json.dumps(meta)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        write_member(zf, META, (), f"<U{max(len(text), 1)}", np.array(text).tobytes())
+        for name, shape in members.items():
+            write_member(zf, name, shape)
+        for name, shape in extra:
+            write_member(zf, name, shape)
+    return path
+
+
+def load_under_memory_limit(path: Path, headroom_mb: int = 96) -> tuple[str, int]:
+    """Load ``path`` in a subprocess whose address space may grow by ``headroom_mb`` only.
+
+    Returns (what happened: 'loaded', 'ModelFileError: ...' or 'MemoryError', growth of
+    the peak RSS in MB).
+    """
+    code = textwrap.dedent(
+        f"""
+        import resource, sys
+        import chainrule, numpy
+        def vm():
+            for line in open("/proc/self/status"):
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        limit = vm() + {headroom_mb} * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            chainrule.load({str(path)!r})
+            what = "loaded"
+        except chainrule.ModelFileError as exc:
+            what = "ModelFileError: " + str(exc)
+        except MemoryError:
+            what = "MemoryError"
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
+        print(what)
+        print(grown)
+        """
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code], env=env(), capture_output=True, text=True, timeout=120
+    )
+    assert p.returncode == 0, p.stderr
+    what, grown = p.stdout.strip().rsplit("\n", 1)
+    return what, int(grown)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_hostile_sizes_are_refused_before_anything_is_inflated(tmp_path) -> None:
+    meta = small_model_meta(tmp_path)
+    # a W1 of 4096 x 4096 (128 MiB) in a file of a few hundred KB, which the metadata
+    # describes consistently: refused from the zip directory, before inflating
+    big = dict(meta, config=dict(meta["config"], layer_dims=[4096, 4096, 2]))
+    shapes = {"W1": (4096, 4096), "b1": (4096, 1), "W2": (2, 4096), "b2": (2, 1)}
+    f1 = write_model(tmp_path / "big.npz", big, shapes)
+    # an extra 128 MiB member of zeros beside a valid small model
+    small = {"W1": (3, 4), "b1": (3, 1), "W2": (2, 3), "b2": (2, 1)}
+    f2 = write_model(tmp_path / "extra.npz", meta, small, extra=[("junk", (4096, 4096))])
+    # 24 Mi characters of JSON metadata (96 MiB as NumPy stores it)
+    chatty = dict(meta, metadata={"dataset": "toy", "note": "x" * (24 * 2**20)})
+    f3 = write_model(tmp_path / "chatty.npz", chatty, small)
+    for f, match in ((f1, "inflate"), (f2, "junk"), (f3, "metadata")):
+        assert f.stat().st_size < 2 * 2**20
+        what, grown = load_under_memory_limit(f)
+        assert what.startswith("ModelFileError: "), (f.name, what)
+        assert match in what, what
+        assert grown < 48, (f.name, grown)
+
+
+def test_unknown_and_duplicate_members_are_refused(tmp_path) -> None:
+    meta = small_model_meta(tmp_path)
+    small = {"W1": (3, 4), "b1": (3, 1), "W2": (2, 3), "b2": (2, 1)}
+    assert chainrule.load(write_model(tmp_path / "ok.npz", meta, small)).layer_dims == [4, 3, 2]
+    with pytest.raises(ModelFileError, match=r"unknown archive member 'notes\.npy'"):
+        chainrule.load(write_model(tmp_path / "x.npz", meta, small, extra=[("notes", (2,))]))
+    dup = write_model(tmp_path / "dup.npz", meta, small)
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(dup, "a") as zf:
+        write_member(zf, "W1", (3, 4))
+    with pytest.raises(ModelFileError, match=r"'W1\.npy' twice"):
+        chainrule.load(dup)
+
+
+def test_a_header_that_lies_about_its_size_is_refused(tmp_path) -> None:
+    meta = small_model_meta(tmp_path)
+    small = {"W1": (3, 4), "b1": (3, 1), "W2": (2, 3), "b2": (2, 1)}
+    path = tmp_path / "lie.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        text = json.dumps(meta)
+        write_member(zf, META, (), f"<U{len(text)}", np.array(text).tobytes())
+        for name, shape in small.items():
+            # the header claims the right shape, the member holds 8 bytes too few
+            n = int(np.prod(shape)) * 8 - 8
+            write_member(zf, name, shape, fill=bytes(n))
+    with pytest.raises(ModelFileError, match="header describes"):
+        chainrule.load(path)
