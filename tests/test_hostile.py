@@ -174,3 +174,107 @@ def test_a_header_that_lies_about_its_size_is_refused(tmp_path) -> None:
             write_member(zf, name, shape, fill=bytes(n))
     with pytest.raises(ModelFileError, match="header describes"):
         chainrule.load(path)
+
+
+# -- 2. one line on stderr and exit code 1 or 2, for every exception class ------------------------
+
+SMALL_IRIS = ["--dataset", "iris", "--hidden-layers", "8", "--epochs", "3", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("iris") / "run"
+    assert main(["train", *SMALL_IRIS, "--no-plot", "--quiet", "--out", str(out)]) == 0
+    return out / "model.npz"
+
+
+def rows_csv(path: Path, X: np.ndarray, labels=None, header=None) -> Path:
+    lines = [header] if header else []
+    for i, row in enumerate(X):
+        cells = [repr(float(v)) for v in row] + ([str(labels[i])] if labels is not None else [])
+        lines.append(",".join(cells))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("task", [[], ["--task", "multiclass"]])
+def test_labels_of_one_class_are_refused_before_training(capsys, tmp_path, task) -> None:
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    data = rows_csv(tmp_path / "one.csv", X, labels=["7"] * 40, header="a,b,c,label")
+    out = tmp_path / "run"
+    rc, _, err = run_cli(capsys, "train", "--dataset", str(data), *task, "--epochs", "2",
+                         "--no-progress", "--out", str(out))  # fmt: skip
+    assert rc == 1
+    line = one_error_line(err, "train")
+    assert "'7'" in line
+    assert "two classes" in line
+    assert not out.exists()
+
+
+def test_huge_layers_are_a_value_error_naming_layer_dims(capsys) -> None:
+    with pytest.raises(ValueError, match=r"layer_dims \[4, 1000000000000, 1\] gives"):
+        Network([4, 10**12, 1])
+    rc, _, err = run_cli(capsys, "train", *SMALL_IRIS, "--hidden-layers", "1000000000000")
+    assert rc == 2
+    assert "layer_dims" in one_error_line(err, "train")
+    rc, _, err = run_cli(capsys, "explain", "--layers", "4,1000000000000,1")
+    assert rc == 2
+    assert "layer_dims" in one_error_line(err, "explain")
+
+
+def _edit_metadata(src: Path, dst: Path, **changes) -> Path:
+    with np.load(src, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays[META]))
+    meta["metadata"].update(changes)
+    arrays[META] = np.array(json.dumps(meta))
+    with open(dst, "wb") as f:
+        np.savez(f, **arrays)
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("class_names", ["setosa"]),
+        ("class_names", "setosa"),
+        ("split", "seed 0"),
+        ("split", {"seed": "0", "test_fraction": 0.2, "val_fraction": 0.1}),
+        ("preprocessing", {"kind": "standard", "mean": [0.0], "std": [1.0]}),
+        ("target_scaling", {"mean": "x"}),
+        ("task", 3),
+        ("dataset", ["iris"]),
+    ],
+)
+def test_hand_edited_metadata_is_refused_naming_the_file_and_field(
+    capsys, iris_model, tmp_path, field, value
+) -> None:
+    bad = _edit_metadata(iris_model, tmp_path / "edited.npz", **{field: value})
+    with pytest.raises(ModelFileError, match=rf"edited\.npz: invalid metadata field '{field}'"):
+        chainrule.load(bad)
+    x = rows_csv(tmp_path / "x.csv", np.ones((2, 4)))
+    for argv in (["predict", str(bad), str(x)], ["evaluate", str(bad)]):
+        rc, _, err = run_cli(capsys, *argv)
+        assert rc == 1
+        line = one_error_line(err, argv[0])
+        assert "edited.npz" in line
+        assert field in line
+
+
+@pytest.mark.parametrize("error", [IndexError("list index out of range"), KeyError("x"),
+                                   AttributeError("'str' object has no attribute 'get'"),
+                                   MemoryError(), RuntimeError("boom\nsecond line")])  # fmt: skip
+def test_any_unexpected_exception_is_one_line_and_exit_1(
+    capsys, monkeypatch, iris_model, tmp_path, error
+) -> None:
+    import chainrule.cli.train as cli_train
+
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(cli_train, "run_predict", fail)
+    monkeypatch.delenv("CHAINRULE_DEBUG", raising=False)
+    rc, _, err = run_cli(capsys, "predict", str(iris_model), str(tmp_path / "x.csv"))
+    assert rc == 1
+    line = one_error_line(err, "predict")
+    assert (type(error).__name__ in line) or ("memory" in line)

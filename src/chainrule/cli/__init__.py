@@ -71,5 +71,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
-        print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
+        print(f"chainrule {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 1
+    except MemoryError as exc:
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        detail = f" ({one_line(exc)})" if str(exc) else ""
+        print(
+            f"chainrule {args.command}: error: out of memory{detail}; try smaller layers, "
+            "a smaller --batch-size or less data",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:  # anything else: still one line, never a traceback
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        print(
+            f"chainrule {args.command}: error: unexpected {type(exc).__name__}: {one_line(exc)} "
+            "(a bug in chainrule; CHAINRULE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (its lines joined by spaces)."""
+    return " ".join(line.strip() for line in str(exc).splitlines()) or type(exc).__name__

@@ -652,6 +652,25 @@ def _load(
     return _Prepared(ds, X, y, preprocessing)
 
 
+def _check_two_classes(ds: Dataset, prep: _Prepared, dataset: str) -> None:
+    """A classifier needs examples of two classes at least (all the data's parts together)."""
+    if ds.task == "regression":
+        return
+    ys = [np.asarray(prep.y[p]) for p in prep.y]
+    if any(y.ndim != 1 for y in ys):  # one-hot targets from a loader: classes by construction
+        return
+    present = np.unique(np.concatenate(ys))
+    if present.size >= 2:
+        return
+    names = list(ds.target_names or [])
+    only = present[0] if present.size else None
+    label = names[int(only)] if only is not None and int(only) < len(names) else only
+    raise ValueError(
+        f"{dataset}: every example has the label {str(label)!r}: a classifier needs examples of "
+        "at least two classes (with --task regression the labels are taken as numbers)"
+    )
+
+
 def _choose_head(
     task: str, n_classes: int | None, n_targets: int, output: str | None, loss: str | None
 ) -> OutputHead:
@@ -857,6 +876,7 @@ def run_train(args: argparse.Namespace) -> int:
         task=args.task,
     )
     ds = prep.ds
+    _check_two_classes(ds, prep, dataset_key)
     y_train = prep.y["train"]
     n_targets = 1 if y_train.ndim == 1 else int(y_train.shape[0])
     head = _choose_head(ds.task, ds.n_classes, n_targets, args.output, args.loss)
