@@ -278,3 +278,39 @@ def test_any_unexpected_exception_is_one_line_and_exit_1(
     assert rc == 1
     line = one_error_line(err, "predict")
     assert (type(error).__name__ in line) or ("memory" in line)
+
+
+# -- 5. a run never destroys its own input ------------------------------------------------------
+
+
+def test_train_refuses_an_out_folder_whose_files_are_its_input(capsys, tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    folder = tmp_path / "D"
+    folder.mkdir()
+    data = folder / "model.npz"
+    np.savez(data, X=X, y=(X[:, 0] > 0).astype(int))
+    before = data.read_bytes()
+    os.link(data, folder / "hard.npz")  # another name for the same inode
+    (tmp_path / "link").symlink_to(folder)
+    for given, out in ((data, folder), (folder / "hard.npz", folder), (data, tmp_path / "link")):
+        rc, _, err = run_cli(capsys, "train", "--dataset", str(given), "--out", str(out),
+                             "--epochs", "2", "--no-progress")  # fmt: skip
+        assert rc == 2
+        line = one_error_line(err, "train")
+        assert "--out" in line
+        assert "--dataset" in line
+        assert data.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["hard.npz", "model.npz"]
+
+
+def test_predict_refuses_an_output_that_is_its_model_or_input(capsys, iris_model, tmp_path) -> None:
+    x = rows_csv(tmp_path / "x.csv", np.ones((2, 4)))
+    model = tmp_path / "model.npz"
+    model.write_bytes(iris_model.read_bytes())
+    for target in (x, model):
+        before = target.read_bytes()
+        rc, _, err = run_cli(capsys, "predict", str(model), str(x), "-o", str(target))
+        assert rc == 2
+        assert "--output" in one_error_line(err, "predict")
+        assert target.read_bytes() == before

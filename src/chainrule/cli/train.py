@@ -54,6 +54,7 @@ import csv
 import io
 import json
 import math
+import os
 import shlex
 import sys
 import time
@@ -798,6 +799,34 @@ def _check_train_options(args: argparse.Namespace) -> None:
         )
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out!r} exists and is not a folder")
+    if args.out is not None and is_file:
+        names = ["model.npz", "metrics.json"] + ([] if args.no_plot else ["learning_curve.png"])
+        _refuse_overwriting_inputs(
+            "--out", [Path(args.out) / n for n in names], [("--dataset", args.dataset)]
+        )
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """Do ``a`` and ``b`` name the same file: the same resolved path, or the same inode?"""
+    try:
+        if a.expanduser().resolve() == b.expanduser().resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _refuse_overwriting_inputs(
+    option: str, outputs: list[Path], inputs: list[tuple[str, Any]]
+) -> None:
+    """A usage error when a file this command would write is one of the files it reads."""
+    for out in outputs:
+        for in_option, given in inputs:
+            if given is not None and _same_path(out, Path(str(given))):
+                raise UsageError(
+                    f"{option} would overwrite {out}, which is the input given as {in_option} "
+                    f"({given}); choose another {option}"
+                )
 
 
 def _command(args: argparse.Namespace, settings: dict[str, Any]) -> str:
@@ -1360,6 +1389,10 @@ def run_predict(args: argparse.Namespace) -> int:
     """``chainrule predict``; returns the exit code."""
     from chainrule.io import atomic_write_bytes
 
+    if args.output is not None:
+        _refuse_overwriting_inputs(
+            "--output", [Path(args.output)], [("MODEL", args.model), ("INPUT", args.input)]
+        )
     net, meta = _load_model(args.model)
     head = _head_of(net, meta)
     if args.proba and (head.targets == "values" or not head.gives_probabilities):
