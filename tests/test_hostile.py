@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -314,3 +316,123 @@ def test_predict_refuses_an_output_that_is_its_model_or_input(capsys, iris_model
         assert rc == 2
         assert "--output" in one_error_line(err, "predict")
         assert target.read_bytes() == before
+
+
+# -- 3. NumPy's warnings never leak; overflow is said once, in the user's terms ---------------
+
+
+def run_quietly(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run the CLI, failing if NumPy (or anything) issued a RuntimeWarning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rc, out, err = run_cli(capsys, *argv)
+    leaked = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert not leaked, leaked
+    return rc, out, err
+
+
+def labelled_csv(tmp_path: Path, name: str, big: float | None = None) -> Path:
+    X = np.random.default_rng(0).standard_normal((60, 3))
+    if big is not None:
+        X[5, 1] = big
+    return rows_csv(tmp_path / name, X, labels=(X[:, 0] > 0).astype(int), header="a,b,c,label")
+
+
+@pytest.mark.parametrize(
+    ("big", "options", "expected"),
+    [
+        (1e200, [], r"big\.csv, column 1 \('b'\): values up to 1e\+200 overflow float64 when "
+                    r"standardised"),
+        (1e200, ["--dtype", "float32"], r"big\.csv: the value 1e\+200 in example \(row\) 5, "
+                                        r"column 1 overflows float32"),
+        (1e200, ["--scale", "minmax", "--dtype", "float32"], r"overflows float32"),
+    ],
+)  # fmt: skip
+def test_values_near_the_float_range_are_named_once(capsys, tmp_path, big, options, expected):
+    data = labelled_csv(tmp_path, "big.csv", big)
+    out = tmp_path / "run"
+    rc, _, err = run_quietly(capsys, "train", "--dataset", str(data), *options, "--epochs", "2",
+                             "--no-progress", "--out", str(out))  # fmt: skip
+    assert rc == 1
+    assert re.search(expected, one_error_line(err, "train"))
+    assert not out.exists()
+
+
+def test_predicting_a_row_that_overflows_the_model_dtype_names_row_and_column(capsys, tmp_path):
+    data = labelled_csv(tmp_path, "good.csv")
+    out = tmp_path / "run"
+    rc, _, _ = run_cli(capsys, "train", "--dataset", str(data), "--dtype", "float32", "--epochs",
+                       "2", "--no-progress", "--no-plot", "-q", "--out", str(out))  # fmt: skip
+    assert rc == 0
+    x = rows_csv(tmp_path / "x.csv", np.array([[0.5, 1.0, 2.0], [1e308, 1e308, 1e308]]))
+    rc, stdout, err = run_quietly(capsys, "predict", str(out / "model.npz"), str(x))
+    assert rc == 1
+    assert stdout == ""
+    line = one_error_line(err, "predict")
+    assert "x.csv, column 0, row 1: the value 1e+308 overflows float32 after standardising" in line
+
+
+def test_divergence_prints_one_line_and_no_warnings(capsys, tmp_path) -> None:
+    rc, _, err = run_quietly(capsys, "train", "--dataset", "iris", "--optimizer", "sgd", "--lr",
+                               "1e4", "--no-progress", "--no-plot", "-q", "--out",
+                               str(tmp_path / "run"))  # fmt: skip
+    assert rc == 1
+    assert "training diverged in epoch" in one_error_line(err, "train")
+
+
+# -- 4. no wrong output with exit code 0 ----------------------------------------------------------
+
+
+def test_a_model_with_huge_finite_weights_makes_no_predictions(capsys, iris_model, tmp_path):
+    with np.load(iris_model, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["W1"] = np.full_like(arrays["W1"], 1e308)
+    arrays["W2"] = np.full_like(arrays["W2"], -1e308)
+    huge = tmp_path / "huge.npz"
+    with open(huge, "wb") as f:
+        np.savez(f, **arrays)
+    x = rows_csv(tmp_path / "x.csv", np.array([[5.1, 3.5, 1.4, 0.2], [6.0, 3.0, 4.8, 1.8]]))
+    rc, stdout, err = run_quietly(capsys, "predict", str(huge), str(x), "--proba")
+    assert rc == 1
+    assert stdout == ""
+    line = one_error_line(err, "predict")
+    assert "huge.npz" in line
+    assert "not finite" in line
+    rc, stdout, err = run_quietly(capsys, "evaluate", str(huge))
+    assert rc == 1
+    assert "huge.npz" in one_error_line(err, "evaluate")
+
+
+def metrics_rows(out: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] in ("train", "validation", "test"):
+            rows[parts[0]] = parts[1:]
+    return rows
+
+
+def test_constant_regression_target_prints_n_a_for_r2(capsys, tmp_path) -> None:
+    X = np.random.default_rng(0).standard_normal((60, 3))
+    data = rows_csv(tmp_path / "const.csv", X, labels=[0.1] * 60, header="a,b,c,y")
+    rc, out, _ = run_quietly(capsys, "train", "--dataset", str(data), "--task", "regression",
+                             "--epochs", "3", "--no-progress", "--no-plot", "-q", "--out",
+                             str(tmp_path / "run"))  # fmt: skip
+    assert rc == 0
+    rows = metrics_rows(out)
+    assert set(rows) == {"train", "validation", "test"}
+    for cells in rows.values():
+        assert len(cells) == 3, out  # cost, mse, r2: never run together
+        assert cells[2] == "n/a", out
+
+
+def test_a_cost_grown_past_any_bound_is_divergence(capsys, tmp_path) -> None:
+    rc, out, err = run_quietly(capsys, "train", "--dataset", "iris", "--optimizer", "sgd", "--lr",
+                               "1e6", "--no-progress", "--no-plot", "-q", "--out",
+                               str(tmp_path / "run"))  # fmt: skip
+    assert rc == 1
+    assert "diverged" in one_error_line(err, "train")
+    for cells in metrics_rows(out).values():
+        assert all(len(c) <= 11 for c in cells), out
+    result = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert result["diverged"] is True

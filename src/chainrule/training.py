@@ -633,21 +633,40 @@ class _EarlyStopping:
         return True
 
 
-class _DivergenceGuard:
-    """The last finite parameters, restored when an epoch ends non-finite."""
+DIVERGENCE_GROWTH = 1e6
+"""An epoch whose training cost exceeds this factor times max(1, the lowest cost so far)
+has diverged (the cost is finite but has grown past any sensible bound)."""
+DIVERGENCE_COST = 1e100
+"""A training cost above this has diverged, whatever came before."""
 
-    def __init__(self, theta: Array) -> None:
+
+class _DivergenceGuard:
+    """The last good parameters, restored when an epoch ends non-finite or blown up.
+
+    An epoch diverged when its cost or parameters are not finite, or when its cost is
+    finite but has grown past any sensible bound: above ``DIVERGENCE_GROWTH`` times
+    max(1, the lowest epoch cost so far), or above ``DIVERGENCE_COST``.
+    """
+
+    def __init__(self, theta: Array, initial_cost: float = math.inf) -> None:
         self.theta = theta
         self.last_finite = theta.copy()
+        self.lowest = initial_cost if math.isfinite(initial_cost) else math.inf
+        self.reason = "non-finite cost or parameters"
 
     def check(self, stats: tuple[float, float] | None) -> bool:
-        """After an epoch: keep its parameters if they and its cost are finite, else restore.
+        """After an epoch: keep its parameters if they are good, else restore the last good.
 
         Returns whether the epoch diverged.
         """
         if stats is not None and all_finite(self.theta):
-            np.copyto(self.last_finite, self.theta)
-            return False
+            cost = stats[0]
+            bound = min(DIVERGENCE_COST, DIVERGENCE_GROWTH * max(1.0, self.lowest))
+            if not cost > bound:  # (a NaN cost is caught by all_finite's caller: stats)
+                self.lowest = min(self.lowest, cost)
+                np.copyto(self.last_finite, self.theta)
+                return False
+            self.reason = f"the cost {cost:.3g} grew past {bound:.3g}"
         np.copyto(self.theta, self.last_finite)
         return True
 
@@ -785,7 +804,13 @@ def fit(
     hist = History()
     net.history = hist
     stopper = _EarlyStopping(patience, min_delta, restore_best) if early_stopping else None
-    guard = _DivergenceGuard(net.theta)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        # the scale of the cost before training (on at most 1024 examples), against which
+        # the guard judges the first epoch's cost
+        k = min(m, 1024)
+        w0 = None if data.w is None else data.w[..., :k]
+        initial_cost = net.cost_and_output(data.X[:, :k], data.Y[:, :k], w0)[0]
+    guard = _DivergenceGuard(net.theta, initial_cost)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = ProgressBar(show, epochs)
     try:
@@ -798,7 +823,7 @@ def fit(
                 stats = trainer.epoch(perm, mb, lr, rng)
                 diverged = guard.check(stats)
             if diverged or stats is None:
-                _diverged(hist, opt, epoch, lr)
+                _diverged(hist, opt, epoch, lr, guard.reason)
                 break
             logs = _record_epoch(hist, net, data, epoch, lr, stats)
             bar.epoch_done(logs)
@@ -839,7 +864,13 @@ def _record_epoch(
     return logs
 
 
-def _diverged(hist: History, opt: Optimizer, epoch: int, lr: float) -> None:
+def _diverged(
+    hist: History,
+    opt: Optimizer,
+    epoch: int,
+    lr: float,
+    reason: str = "non-finite cost or parameters",
+) -> None:
     """Say that epoch ``epoch`` (0-based) diverged; its parameters were already put back."""
     hist.diverged = True
     # the optimizer's state went non-finite with the parameters: discard it, so that a
@@ -849,7 +880,7 @@ def _diverged(hist: History, opt: Optimizer, epoch: int, lr: float) -> None:
         "the initial parameters" if epoch == 0 else f"the parameters from the end of epoch {epoch}"
     )
     hist.message = (
-        f"training diverged in epoch {epoch + 1} (non-finite cost or parameters); "
+        f"training diverged in epoch {epoch + 1} ({reason}); "
         f"kept {kept}. Try a smaller learning rate (now {lr:g})."
     )
     warnings.warn(hist.message, DivergenceWarning, stacklevel=3)

@@ -628,7 +628,8 @@ def _load(
     if preprocessing is None:
         kind = scale or DEFAULTS["scale"]
         if kind == "standard":
-            s = Standardizer().fit(raw["train"])
+            with np.errstate(all="ignore"):  # overflowing statistics are named below
+                s = Standardizer().fit(raw["train"])
             assert s.mean_ is not None
             assert s.scale_ is not None
             preprocessing = {
@@ -639,7 +640,8 @@ def _load(
         elif kind == "minmax":
             from chainrule.data import MinMaxScaler
 
-            mm = MinMaxScaler().fit(raw["train"])
+            with np.errstate(all="ignore"):
+                mm = MinMaxScaler().fit(raw["train"])
             assert mm.min_ is not None
             assert mm.range_ is not None
             preprocessing = {
@@ -649,8 +651,97 @@ def _load(
             }
         else:
             preprocessing = {"kind": "none"}
-    X = {part: apply_preprocessing(raw[part], preprocessing, ds.X_train.dtype) for part in parts}
+    _check_statistics(name, raw["train"], preprocessing, ds.feature_names)
+    X = {
+        part: _apply_checked(name, raw[part], preprocessing, ds.X_train.dtype, ds.feature_names)
+        for part in parts
+    }
     return _Prepared(ds, X, y, preprocessing)
+
+
+_SCALING_VERB = {
+    "standard": "standardising",
+    "minmax": "min-max scaling",
+    "divide": "dividing",
+    "none": "conversion",
+}
+
+
+def _column(names: Any, j: int) -> str:
+    """A feature's name for messages: its header name, else its index."""
+    if names is not None and j < len(names):
+        return f"{j} ({names[j]!r})"
+    return str(j)
+
+
+def _check_statistics(
+    source: str, raw: np.ndarray, preprocessing: dict[str, Any], names: Any
+) -> None:
+    """Scaling statistics fitted on ``raw`` (n, m) that overflowed: name the column."""
+    kind = preprocessing.get("kind")
+    keys = {"standard": ("mean", "std"), "minmax": ("min", "range")}.get(str(kind))
+    if keys is None:
+        return
+    a, b = (np.asarray(preprocessing[k], dtype=np.float64) for k in keys)
+    bad = ~(np.isfinite(a) & np.isfinite(b))
+    if bad.any():
+        j = int(np.argmax(bad))
+        big = float(np.max(np.abs(raw[j])))
+        raise ValueError(
+            f"{source}, column {_column(names, j)}: values up to {big:.3g} overflow float64 "
+            f"when {'standardised' if kind == 'standard' else 'min-max scaled'} (the "
+            f"{keys[1]} of the column exceeds {np.finfo(np.float64).max:.3g}); rescale that "
+            "column"
+        )
+
+
+def _apply_checked(
+    source: str,
+    raw: np.ndarray,
+    preprocessing: dict[str, Any],
+    dtype: Any,
+    names: Any = None,
+    *,
+    rows: bool = False,
+) -> np.ndarray:
+    """``apply_preprocessing`` with overflow named in the user's terms (file, column, dtype).
+
+    ``raw`` is (n, m) and finite; a value that the scaling or the cast to ``dtype`` turns
+    into inf or NaN is a ValueError naming ``source``, the column (and with ``rows``, the
+    row), the value and what overflowed, instead of NumPy's RuntimeWarnings followed by an
+    error about NaN values that the file does not contain.
+    """
+    dt = np.dtype(dtype)
+    with np.errstate(all="ignore"):
+        try:
+            X = apply_preprocessing(raw, preprocessing, dt)
+            if np.isfinite(X).all():
+                return X
+        except ValueError:  # e.g. "X contains NaN" from the scaler: located below
+            pass
+        # where did it overflow: in the scaling (float64) or in the cast to dtype?
+        X64 = apply_preprocessing(np.asarray(raw, dtype=np.float64), preprocessing, np.float64)
+        finite = np.isfinite(X64)
+        if finite.all():
+            dt64 = X64.astype(dt)
+            finite = np.isfinite(dt64)
+        else:
+            dt = np.dtype(np.float64)
+    if finite.all():  # nothing overflowed: the scaling's own error, as it was
+        return apply_preprocessing(raw, preprocessing, dtype)
+    j, i = (int(v) for v in np.argwhere(~finite)[0])
+    kind = str(preprocessing.get("kind", "none"))
+    verb = _SCALING_VERB.get(kind, "scaling")
+    if kind == "divide":
+        verb += f" by {preprocessing.get('by')}"
+    where = f", row {i}" if rows else ""
+    stored = " with the model's stored scaling" if rows else ""
+    raise ValueError(
+        f"{source}, column {_column(names, j)}{where}: the value {float(raw[j, i]):.3g} overflows "
+        f"{dt.name} after {verb}{stored} ({dt.name} holds magnitudes up to "
+        f"{float(np.finfo(dt).max):.3g}); rescale that column"
+        + ("" if dt == np.float64 or rows else " or use float64 (--dtype float64)")
+    )
 
 
 def _check_two_classes(ds: Dataset, prep: _Prepared, dataset: str) -> None:
@@ -714,23 +805,56 @@ def _metrics(
     y: np.ndarray,
     head: OutputHead,
     target_scaling: dict[str, Any] | None,
+    model: str | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
-    """cost (J, as trained: L2 included, dropout off) and accuracy, or MSE and R²."""
+    """cost (J, as trained: L2 included, dropout off) and accuracy, or MSE and R².
+
+    With ``model`` (evaluate), outputs that are not finite are an error naming the
+    model and ``source``; without (train, after a divergence), the numbers are NaN and
+    print as n/a.  NumPy's overflow warnings are never shown.
+    """
     T = _targets(y, head, net.dtype, target_scaling)
-    out: dict[str, Any] = {"m": int(X.shape[1]), "cost": float(net.cost(X, T))}
-    AL = net.forward(X)
+    AL = _forward(net, X, model, source)
+    with np.errstate(all="ignore"):
+        out: dict[str, Any] = {"m": int(X.shape[1]), "cost": float(net.cost(X, T))}
     if head.targets == "values":
         Y = np.asarray(y, dtype=np.float64)
         Y = Y.reshape(1, -1) if Y.ndim == 1 else Y
-        P = _unscale_targets(AL, target_scaling).astype(np.float64)
-        resid = np.sum((Y - P) ** 2, axis=1)
-        total = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
-        out["mse"] = float(np.mean(resid / Y.shape[1]))
-        r2 = np.where(total > 0, 1.0 - resid / np.where(total > 0, total, 1.0), np.nan)
-        out["r2"] = float(np.mean(r2))
+        with np.errstate(all="ignore"):
+            P = _unscale_targets(AL, target_scaling).astype(np.float64)
+            resid = np.sum((Y - P) ** 2, axis=1)
+            centred = Y - Y.mean(axis=1, keepdims=True)
+            total = np.sum(centred**2, axis=1)
+            out["mse"] = float(np.mean(resid / Y.shape[1]))
+            # R² is undefined for a constant target (a total sum of squares at rounding level)
+            scale = np.sum(Y**2, axis=1)
+            defined = total > 1e-12 * np.where(scale > 0, scale, 1.0)
+            r2 = np.where(defined, 1.0 - resid / np.where(defined, total, 1.0), np.nan)
+            out["r2"] = float(np.mean(r2)) if defined.all() else math.nan
     else:
         out["accuracy"] = float(np.mean(class_indices(AL) == np.asarray(y).reshape(-1)))
     return out
+
+
+def _forward(net: Network, X: np.ndarray, model: str | None, source: str | None) -> np.ndarray:
+    """The network's outputs, without NumPy's warnings; with ``model``, finite or an error."""
+    with np.errstate(all="ignore"):
+        AL = net.forward(X)
+    if model is None:
+        return AL
+    bad = ~np.isfinite(AL).all(axis=0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        with np.errstate(all="ignore"):
+            xmax = float(np.max(np.abs(X[:, i])))
+            wmax = max(float(np.max(np.abs(W))) for W in net.Ws)
+        raise ValueError(
+            f"{model}: the network's output for example {i} of {source} is not finite (NaN or "
+            f"inf): {net.dtype.name} arithmetic overflows (inputs up to {xmax:.3g} after "
+            f"scaling, weights up to {wmax:.3g}); no predictions were made"
+        )
+    return AL
 
 
 # ---------------------------------------------------------------------------------------
@@ -753,7 +877,10 @@ def _default_out(dataset: str) -> Path:
 
 
 def _fmt(x: Any) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+    """A metric in at most 11 characters: 4 decimals, or 4 significant digits when huge."""
+    if x is None or not math.isfinite(float(x)):
+        return "n/a"
+    return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.3e}"
 
 
 def _json_clean(obj: Any) -> Any:
@@ -1302,7 +1429,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         assert y is not None
         _check_features(X_rows, net, path)
         preprocessing = _stored_preprocessing(meta, args.model)
-        X = apply_preprocessing(X_rows.T, preprocessing, net.dtype)
+        X = _apply_checked(str(path), X_rows.T, preprocessing, net.dtype, rows=True)
         if head.targets != "values":
             names = meta.get("class_names") or [str(i) for i in range(head.n_classes or 2)]
             y = _labels_to_indices(y, names, path)
@@ -1369,18 +1496,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
                     f"validation fraction {val_fraction:g}, seed {seed} "
                     "(--all scores the whole file)"
                 )
-    result = _metrics(net, X, y, head, target_scaling)
+    result = _metrics(net, X, y, head, target_scaling, args.model, where.split("\n")[0])
     if args.json:
         data = where.split("\n")[0]
         print(json.dumps(_json_clean({"model": args.model, "data": data, **extra, **result})))
         return 0
     print(f"model     {args.model}: {_describe_net(net)}, {net.loss.name}, {net.dtype.name}")
     print(f"data      {where}")
-    print(f"cost      {result['cost']:.4f}")
+    print(f"cost      {_fmt(result['cost'])}")
     if "accuracy" in result:
-        print(f"accuracy  {result['accuracy']:.4f}")
+        print(f"accuracy  {_fmt(result['accuracy'])}")
     else:
-        print(f"mse       {result['mse']:.4f}")
+        print(f"mse       {_fmt(result['mse'])}")
         print(f"r2        {_fmt(result['r2'])}")
     return 0
 
@@ -1403,8 +1530,9 @@ def run_predict(args: argparse.Namespace) -> int:
     path = Path(args.input).expanduser()
     X_rows, _ = _read_rows(path, _column_arg(args.target_column), need_target=False)
     _check_features(X_rows, net, path)
-    X = apply_preprocessing(X_rows.T, _stored_preprocessing(meta, args.model), net.dtype)
-    AL = net.forward(X)
+    pre = _stored_preprocessing(meta, args.model)
+    X = _apply_checked(str(path), X_rows.T, pre, net.dtype, rows=True)
+    AL = _forward(net, X, args.model, str(path))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     if head.targets == "values":
