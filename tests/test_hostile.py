@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -436,3 +438,91 @@ def test_a_cost_grown_past_any_bound_is_divergence(capsys, tmp_path) -> None:
         assert all(len(c) <= 11 for c in cells), out
     result = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert result["diverged"] is True
+
+
+# -- 6. interrupted work is kept; folders are unique and checked before training ------------------
+
+
+def start_long_run(out: Path, tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
+    err = tmp_path / "stderr.txt"
+    cmd = [sys.executable, "-m", "chainrule", "train", "--dataset", "iris", "--epochs", "1000000",
+           "--progress", "--no-plot", "--out", str(out), *extra]  # fmt: skip
+    with open(err, "wb") as ferr:
+        proc = subprocess.Popen(cmd, env=env(), stdout=subprocess.DEVNULL, stderr=ferr)
+    return proc, err
+
+
+def wait_for_epochs(proc: subprocess.Popen, err: Path, n: int, timeout: float = 120) -> None:
+    """Poll the progress bar on stderr until it shows ``n`` finished epochs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [int(k) for k in re.findall(r"(\d+)/1000000", err.read_text(errors="replace"))]
+        if done and max(done) >= n:
+            return
+        assert proc.poll() is None, err.read_text()
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"no progress after {timeout} s: {err.read_text()[-500:]}")
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "name", "extra"),
+    [
+        (signal.SIGINT, 130, "SIGINT (Ctrl-C)", []),
+        (signal.SIGTERM, 143, "SIGTERM", []),
+        (signal.SIGINT, 130, "SIGINT (Ctrl-C)", ["--early-stopping", "--patience", "1000000"]),
+    ],
+)
+def test_an_interrupted_run_keeps_its_finished_epochs(tmp_path, sig, code, name, extra) -> None:
+    out = tmp_path / "run"
+    proc, err = start_long_run(out, tmp_path, *extra)
+    wait_for_epochs(proc, err, 3)
+    proc.send_signal(sig)
+    assert proc.wait(timeout=120) == code
+    text = err.read_text(errors="replace")
+    assert "Traceback" not in text
+    last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    assert last.startswith(f"chainrule train: interrupted by {name} during epoch "), text[-400:]
+    assert str(out) in last
+    result = json.loads((out / "metrics.json").read_text())
+    assert result["interrupted"] == name
+    assert result["epochs_run"] >= 3
+    net = chainrule.load(out / "model.npz")
+    assert net.history is not None
+    assert len(net.history.epoch) == result["epochs_run"]
+    kept = result["best_epoch"] if extra else result["epochs_run"]
+    assert f"kept the parameters of epoch {kept}" in last
+
+
+def test_ctrl_c_during_start_up_prints_one_line(capsys, monkeypatch) -> None:
+    import chainrule.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    try:
+        rc = main(["train"])
+    except KeyboardInterrupt:
+        pytest.fail("the KeyboardInterrupt reached the caller (a traceback)")
+    _, err = capsys.readouterr()
+    assert rc == 130
+    assert err == "chainrule: interrupted by SIGINT (Ctrl-C)\n"
+
+
+def test_default_output_folders_are_created_unique(monkeypatch, tmp_path) -> None:
+    from chainrule.cli.train import _default_out
+
+    monkeypatch.chdir(tmp_path)
+    folders = [_default_out("iris") for _ in range(3)]  # the same second, most likely
+    assert len(set(folders)) == 3
+    assert all(f.is_dir() and not any(f.iterdir()) for f in folders)
+
+
+def test_an_unwritable_out_is_found_before_training(capsys, tmp_path) -> None:
+    rc, out, err = run_cli(capsys, "train", *SMALL_IRIS, "--out", "/proc/forbidden")
+    assert rc == 1
+    line = one_error_line(err, "train")
+    assert "--out /proc/forbidden" in line
+    assert "[Errno" not in line
+    assert "cost" not in out  # nothing was trained

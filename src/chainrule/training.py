@@ -813,6 +813,7 @@ def fit(
     guard = _DivergenceGuard(net.theta, initial_cost)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = ProgressBar(show, epochs)
+    epoch = 0
     try:
         for epoch in range(epochs):
             lr = schedule(epoch)
@@ -837,6 +838,9 @@ def fit(
             if stopper is not None and stopper.out_of_patience:
                 hist.stopped_early = True
                 break
+    except KeyboardInterrupt:  # Ctrl-C (or a SIGTERM turned into one): keep finished work
+        _interrupted(hist, net, guard, stopper, epoch)
+        raise
     finally:
         bar.close()
     _finish(hist, net, stopper, patience)
@@ -884,6 +888,27 @@ def _diverged(
         f"kept {kept}. Try a smaller learning rate (now {lr:g})."
     )
     warnings.warn(hist.message, DivergenceWarning, stacklevel=3)
+
+
+def _interrupted(
+    hist: History,
+    net: Network,
+    guard: _DivergenceGuard,
+    stopper: _EarlyStopping | None,
+    epoch: int,
+) -> None:
+    """Training was interrupted in epoch ``epoch`` (0-based): put back finished work.
+
+    The parameters become those of the last finished epoch (the guard's copy), or the
+    best epoch's with early stopping; ``hist.message`` says so.  The caller re-raises
+    the KeyboardInterrupt, so an interrupt still stops the program.
+    """
+    np.copyto(net.theta, guard.last_finite)
+    done = len(hist.epoch)
+    kept = f"the parameters of epoch {done}" if done else "the initial parameters"
+    if stopper is not None and done and stopper.restore(net.theta, hist.epoch[-1]):
+        kept = f"the parameters of epoch {hist.best_epoch} (the best)"
+    hist.message = f"interrupted during epoch {epoch + 1}; kept {kept}"
 
 
 def _finish(hist: History, net: Network, stopper: _EarlyStopping | None, patience: int) -> None:

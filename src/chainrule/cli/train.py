@@ -56,7 +56,10 @@ import json
 import math
 import os
 import shlex
+import signal
 import sys
+import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -67,7 +70,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule._threads import blas_threads
-from chainrule.cli import UsageError
+from chainrule.cli import UsageError, interrupt_exit_code, signal_name
 from chainrule.cli._common import one_line_errors
 from chainrule.data import apply_preprocessing, scaler_from_metadata
 from chainrule.head import OutputHead, class_indices
@@ -868,11 +871,47 @@ def _describe_net(net: Network) -> str:
 
 
 def _default_out(dataset: str) -> Path:
+    """Create and return a new folder ``chainrule-runs/<dataset>-<date-time>[-k]``.
+
+    Each candidate is created with an exclusive ``mkdir`` (no check-then-create), so two
+    runs started in the same second never share a folder.
+    """
     stem = Path(dataset).stem if Path(dataset).suffix else dataset.lower()
     base = Path("chainrule-runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    try:
+        base.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(
+            f"cannot create the output folder {str(base.parent)!r}: {exc.strerror or exc}; "
+            "pass --out DIR"
+        ) from None
     out, k = base, 2
-    while out.exists():
-        out, k = base.with_name(f"{base.name}-{k}"), k + 1
+    while True:
+        try:
+            out.mkdir()
+            return out
+        except FileExistsError:
+            out, k = base.with_name(f"{base.name}-{k}"), k + 1
+        except OSError as exc:
+            raise OSError(
+                f"cannot create the output folder {str(out)!r}: {exc.strerror or exc}; "
+                "pass --out DIR"
+            ) from None
+
+
+def _make_out(given: str) -> Path:
+    """Create ``--out`` (with its parents) and check that files can be written in it."""
+    out = Path(given)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".chainrule-probe-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OSError(
+            f"--out {given}: cannot create or write to this folder "
+            f"({exc.strerror or exc}); choose a folder you can write to"
+        ) from None
     return out
 
 
@@ -899,6 +938,13 @@ def _write_json(path: Path, obj: Any) -> None:
 
     data = (json.dumps(_json_clean(obj), indent=2, allow_nan=False) + "\n").encode()
     atomic_write_bytes(path, lambda f: f.write(data))
+
+
+def _ignore_interrupts() -> None:
+    """Ignore SIGINT and SIGTERM from now on (while an interrupted run writes its files)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _check_train_options(args: argparse.Namespace) -> None:
@@ -1103,18 +1149,22 @@ def run_train(args: argparse.Namespace) -> int:
         + (f", early stopping (patience {patience})" if args.early_stopping else "")
     )
 
-    out = Path(args.out) if args.out is not None else _default_out(dataset_key)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _make_out(args.out) if args.out is not None else _default_out(dataset_key)
 
     progress = False if args.quiet else args.progress
     threads = args.threads
     if threads is None:
         threads = 1 if args.batch_size is not None and args.batch_size <= 256 else 0
     t0 = time.perf_counter()
-    with blas_threads(threads), warnings.catch_warnings(record=True) as caught:
+    interrupted: KeyboardInterrupt | None = None
+    with (
+        blas_threads(threads),
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
+    ):
         warnings.simplefilter("always")
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            history = net.fit(
+        try:
+            net.fit(
                 prep.X["train"],
                 T["train"],
                 epochs=args.epochs,
@@ -1130,6 +1180,13 @@ def run_train(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 progress=progress,
             )
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: write what was trained
+            if net.history is None:
+                raise
+            interrupted = exc
+            _ignore_interrupts()  # the files below are written whole; a second signal waits
+    history = net.history
+    assert history is not None
     seconds = time.perf_counter() - t0
     for w in caught:
         if not issubclass(w.category, (DivergenceWarning, RuntimeWarning)):
@@ -1177,6 +1234,7 @@ def run_train(args: argparse.Namespace) -> int:
         "best_epoch": history.best_epoch,
         "stopped_early": history.stopped_early,
         "diverged": history.diverged,
+        "interrupted": None if interrupted is None else signal_name(interrupted),
         "message": history.message,
         "train_seconds": round(seconds, 3),
         "chainrule_version": __version__,
@@ -1216,6 +1274,17 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"{history.message} ({seconds:.1f} s)")
     files = ["model.npz", "metrics.json"] + ([] if args.no_plot else ["learning_curve.png"])
     print(f"wrote {out}{'' if str(out).endswith('/') else '/'}  ({', '.join(files)})")
+    if interrupted is not None:
+        print(
+            "chainrule train: "
+            + history.message.replace(
+                "interrupted", f"interrupted by {signal_name(interrupted)}", 1
+            )
+            + f"; wrote them to {out} (metrics.json says interrupted)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return interrupt_exit_code(interrupted)
     if history.diverged:
         print(
             f"chainrule train: error: {history.message} (the model file holds those parameters)",
