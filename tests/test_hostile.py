@@ -360,6 +360,17 @@ def test_values_near_the_float_range_are_named_once(capsys, tmp_path, big, optio
     assert not out.exists()
 
 
+def test_unscaled_inputs_that_overflow_are_not_blamed_on_the_learning_rate(capsys, tmp_path):
+    data = labelled_csv(tmp_path, "f32.csv", 3e38)  # fits float32, overflows its arithmetic
+    rc, _, err = run_quietly(capsys, "train", "--dataset", str(data), "--dtype", "float32",
+                             "--scale", "none", "--epochs", "2", "--no-progress", "--no-plot",
+                             "--out", str(tmp_path / "run"))  # fmt: skip
+    assert rc == 1
+    line = one_error_line(err, "train")
+    assert "float32 arithmetic overflows on these inputs (magnitudes up to 3e+38)" in line
+    assert "learning rate" not in line
+
+
 def test_predicting_a_row_that_overflows_the_model_dtype_names_row_and_column(capsys, tmp_path):
     data = labelled_csv(tmp_path, "good.csv")
     out = tmp_path / "run"

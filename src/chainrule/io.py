@@ -19,9 +19,17 @@ Safety
   a failed save never destroys an existing model file.  The new file gets the
   permissions the old one had (or the umask's default for a new file).
 * :func:`save` refuses parameters with NaN or inf (:func:`read_model` would refuse
-  the file), and :func:`read_model` compares every array's shape with the stored
-  layer sizes *before* building the network, so a damaged size cannot make it
-  allocate more than the file holds.
+  the file).
+* Memory stays bounded by the file's size: before any data is read,
+  :func:`read_model` refuses unknown or duplicate archive members, members that
+  would inflate to more than the file's size plus 16 MiB (chainrule writes
+  uncompressed archives), metadata over 16 Mi characters, and any ``.npy`` header
+  whose shape, dtype or size disagrees with the layer sizes in the metadata or with
+  the zip directory; a damaged or hostile size cannot make it allocate more than the
+  file holds.
+* The metadata's schema is checked (the architecture, and the fields ``chainrule
+  train`` writes: their types, lengths and consistency with the arrays); an error
+  names the file and the field.
 """
 
 from __future__ import annotations

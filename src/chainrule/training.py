@@ -811,6 +811,13 @@ def fit(
         w0 = None if data.w is None else data.w[..., :k]
         initial_cost = net.cost_and_output(data.X[:, :k], data.Y[:, :k], w0)[0]
     guard = _DivergenceGuard(net.theta, initial_cost)
+    if not math.isfinite(initial_cost):  # not the learning rate's fault: say what is
+        with np.errstate(over="ignore", invalid="ignore"):
+            xmax = float(np.max(np.abs(data.X)))
+        guard.reason = (
+            f"the cost is not finite even before training: {net.dtype.name} arithmetic "
+            f"overflows on these inputs (magnitudes up to {xmax:.3g}); scale them"
+        )
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = ProgressBar(show, epochs)
     epoch = 0
@@ -883,10 +890,8 @@ def _diverged(
     kept = (
         "the initial parameters" if epoch == 0 else f"the parameters from the end of epoch {epoch}"
     )
-    hist.message = (
-        f"training diverged in epoch {epoch + 1} ({reason}); "
-        f"kept {kept}. Try a smaller learning rate (now {lr:g})."
-    )
+    hint = "" if "before training" in reason else f" Try a smaller learning rate (now {lr:g})."
+    hist.message = f"training diverged in epoch {epoch + 1} ({reason}); kept {kept}.{hint}"
     warnings.warn(hist.message, DivergenceWarning, stacklevel=3)
 
 
