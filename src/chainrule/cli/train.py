@@ -1149,6 +1149,7 @@ def run_train(args: argparse.Namespace) -> int:
         + (f", early stopping (patience {patience})" if args.early_stopping else "")
     )
 
+    created = args.out is None or not Path(args.out).exists()
     out = _make_out(args.out) if args.out is not None else _default_out(dataset_key)
 
     progress = False if args.quiet else args.progress
@@ -1181,7 +1182,9 @@ def run_train(args: argparse.Namespace) -> int:
                 progress=progress,
             )
         except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: write what was trained
-            if net.history is None:
+            if net.history is None:  # nothing trained yet: leave no empty folder behind
+                if created and not any(out.iterdir()):
+                    out.rmdir()
                 raise
             interrupted = exc
             _ignore_interrupts()  # the files below are written whole; a second signal waits
