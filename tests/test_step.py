@@ -275,7 +275,7 @@ def test_epoch_reports_divergence():
 def test_fit_divergence_keeps_the_last_finite_parameters():
     X, Y = make_data("real", 6, 2, 40, "float64")
     net = chainrule.Network([6, 8, 2], "relu", "identity", "mse", seed=0, init="normal")
-    snapshots = []
+    snapshots = [net.theta.copy()]  # (a cost blown up in epoch 1 keeps the initial ones)
 
     def keep(epoch, logs):
         snapshots.append(net.theta.copy())

@@ -7,6 +7,7 @@ user never meets a NumPy broadcasting accident or a silent NaN.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
 from typing import Any, Literal, overload
@@ -104,6 +105,36 @@ def check_layer_dims(layer_dims: Any, name: str = "layer_dims") -> list[int]:
             raise ValueError(f"{name}[{l}] must be a positive integer (>= 1), got {n}")
         out.append(int(n))
     return out
+
+
+def _memory_bytes() -> int | None:
+    """The machine's physical memory in bytes, where the OS says (None elsewhere)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
+def check_parameter_count(
+    layer_dims: Sequence[int], itemsize: int = 8, name: str = "layer_dims"
+) -> int:
+    """Refuse layer sizes whose parameters could not even be held in memory.
+
+    Returns the parameter count Σₗ n[l] (n[l-1] + 1).  More than the machine's physical
+    memory (at ``itemsize`` bytes each) is a ValueError naming ``name``, where NumPy would
+    otherwise fail with a MemoryError part-way through building the network.
+    """
+    dims = list(layer_dims)
+    n = sum(dims[l] * (dims[l - 1] + 1) for l in range(1, len(dims)))
+    need = n * itemsize
+    have = _memory_bytes()
+    if have is not None and need > have:
+        raise ValueError(
+            f"{name} {dims} gives {n:,} parameters ({need / 2**30:,.1f} GiB at {itemsize} "
+            f"bytes each), more than this machine's memory ({have / 2**30:,.1f} GiB); "
+            "use smaller layers"
+        )
+    return n
 
 
 def as_float_array(

@@ -1646,6 +1646,18 @@ def _load_file(
                 f"{path}: X contains {int(bad.sum())} NaN or infinite value(s), the first in "
                 f"example (row) {r}, column {c}; all values must be finite"
             )
+    dt = np.dtype(dtype)
+    if X_rows.dtype.kind in "fiu" and dt.kind == "f" and dt.itemsize < 8:
+        limit = float(np.finfo(dt).max)
+        with np.errstate(all="ignore"):
+            too_big = np.abs(X_rows.astype(np.float64)) > limit
+        if too_big.any():
+            r, c = np.argwhere(too_big)[0]
+            raise ValueError(
+                f"{path}: the value {float(X_rows[r, c]):.3g} in example (row) {r}, column {c} "
+                f"overflows {dt.name} (magnitudes up to {limit:.3g}); use float64 "
+                "(--dtype float64) or rescale that column"
+            )
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         r = int(np.argwhere(~np.isfinite(y.reshape(len(y), -1)))[0, 0])
         raise ValueError(

@@ -32,6 +32,7 @@ from chainrule._validation import (
     check_fraction,
     check_layer_dims,
     check_nonneg_float,
+    check_parameter_count,
 )
 from chainrule.activations import Activation, get_activation
 from chainrule.backprop import Gradients, LayerCache
@@ -131,11 +132,19 @@ class Network:
         """The network's own Generator: the initial weights, then (unless :meth:`fit`
         gets its own seed) the shuffling and dropout of training."""
         self.seed = int(seed) if isinstance(seed, Integral) else None
-        Ws, bs = initialize(
-            self.layer_dims, self.init, self.rng, self.dtype, [a.name for a in acts]
-        )
-        self.layout = ParameterLayout(self.layer_dims)
-        self.theta: Array = self.layout.flatten(Ws, bs, self.dtype)
+        n_params = check_parameter_count(self.layer_dims, self.dtype.itemsize)
+        try:
+            Ws, bs = initialize(
+                self.layer_dims, self.init, self.rng, self.dtype, [a.name for a in acts]
+            )
+            self.layout = ParameterLayout(self.layer_dims)
+            self.theta: Array = self.layout.flatten(Ws, bs, self.dtype)
+        except MemoryError:
+            raise ValueError(
+                f"layer_dims {self.layer_dims} gives {n_params:,} parameters, which do not "
+                f"fit in the memory available to this process ({self.dtype.name}); use "
+                "smaller layers"
+            ) from None
         """Every parameter in one flat vector: W[1], b[1], ..., W[L], b[L] (see
         :mod:`chainrule.parameters`); ``Ws``, ``bs`` and ``parameters`` are views of it."""
         self._bind_views()
@@ -573,7 +582,7 @@ def load(path: str | Path) -> Network:
     config, arrays, meta = io.read_model(path)
     try:
         net = Network.from_config(config)
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise io.ModelFileError(f"{path}: invalid architecture in metadata ({exc})") from exc
     for k, v in arrays.items():
         if v.dtype != net.dtype:

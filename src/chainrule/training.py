@@ -635,21 +635,40 @@ class _EarlyStopping:
         return True
 
 
-class _DivergenceGuard:
-    """The last finite parameters, restored when an epoch ends non-finite."""
+DIVERGENCE_GROWTH = 1e6
+"""An epoch whose training cost exceeds this factor times max(1, the lowest cost so far)
+has diverged (the cost is finite but has grown past any sensible bound)."""
+DIVERGENCE_COST = 1e100
+"""A training cost above this has diverged, whatever came before."""
 
-    def __init__(self, theta: Array) -> None:
+
+class _DivergenceGuard:
+    """The last good parameters, restored when an epoch ends non-finite or blown up.
+
+    An epoch diverged when its cost or parameters are not finite, or when its cost is
+    finite but has grown past any sensible bound: above ``DIVERGENCE_GROWTH`` times
+    max(1, the lowest epoch cost so far), or above ``DIVERGENCE_COST``.
+    """
+
+    def __init__(self, theta: Array, initial_cost: float = math.inf) -> None:
         self.theta = theta
         self.last_finite = theta.copy()
+        self.lowest = initial_cost if math.isfinite(initial_cost) else math.inf
+        self.reason = "non-finite cost or parameters"
 
     def check(self, stats: tuple[float, float] | None) -> bool:
-        """After an epoch: keep its parameters if they and its cost are finite, else restore.
+        """After an epoch: keep its parameters if they are good, else restore the last good.
 
         Returns whether the epoch diverged.
         """
         if stats is not None and all_finite(self.theta):
-            np.copyto(self.last_finite, self.theta)
-            return False
+            cost = stats[0]
+            bound = min(DIVERGENCE_COST, DIVERGENCE_GROWTH * max(1.0, self.lowest))
+            if not cost > bound:  # (a NaN cost is caught by all_finite's caller: stats)
+                self.lowest = min(self.lowest, cost)
+                np.copyto(self.last_finite, self.theta)
+                return False
+            self.reason = f"the cost {cost:.3g} grew past {bound:.3g}"
         np.copyto(self.theta, self.last_finite)
         return True
 
@@ -797,9 +816,23 @@ def fit(
     hist = History()
     net.history = hist
     stopper = _EarlyStopping(patience, min_delta, restore_best) if early_stopping else None
-    guard = _DivergenceGuard(net.theta)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        # the scale of the cost before training (on at most 1024 examples), against which
+        # the guard judges the first epoch's cost
+        k = min(m, 1024)
+        w0 = None if data.w is None else data.w[..., :k]
+        initial_cost = net.cost_and_output(data.X[:, :k], data.Y[:, :k], w0)[0]
+    guard = _DivergenceGuard(net.theta, initial_cost)
+    if not math.isfinite(initial_cost):  # not the learning rate's fault: say what is
+        with np.errstate(over="ignore", invalid="ignore"):
+            xmax = float(np.max(np.abs(data.X)))
+        guard.reason = (
+            f"the cost is not finite even before training: {net.dtype.name} arithmetic "
+            f"overflows on these inputs (magnitudes up to {xmax:.3g}); scale them"
+        )
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = ProgressBar(show, epochs)
+    epoch = 0
     with blas_threads_limit(threads):
         try:
             for epoch in range(epochs):
@@ -811,7 +844,7 @@ def fit(
                     stats = trainer.epoch(perm, mb, lr, rng)
                     diverged = guard.check(stats)
                 if diverged or stats is None:
-                    _diverged(hist, opt, epoch, lr)
+                    _diverged(hist, opt, epoch, lr, guard.reason)
                     break
                 logs = _record_epoch(hist, net, data, epoch, lr, stats)
                 bar.epoch_done(logs)
@@ -825,6 +858,9 @@ def fit(
                 if stopper is not None and stopper.out_of_patience:
                     hist.stopped_early = True
                     break
+        except KeyboardInterrupt:  # Ctrl-C (or a SIGTERM turned into one): keep finished work
+            _interrupted(hist, net, guard, stopper, epoch)
+            raise
         finally:
             bar.close()
     _finish(hist, net, stopper, patience)
@@ -852,7 +888,13 @@ def _record_epoch(
     return logs
 
 
-def _diverged(hist: History, opt: Optimizer, epoch: int, lr: float) -> None:
+def _diverged(
+    hist: History,
+    opt: Optimizer,
+    epoch: int,
+    lr: float,
+    reason: str = "non-finite cost or parameters",
+) -> None:
     """Say that epoch ``epoch`` (0-based) diverged; its parameters were already put back."""
     hist.diverged = True
     # the optimizer's state went non-finite with the parameters: discard it, so that a
@@ -861,11 +903,30 @@ def _diverged(hist: History, opt: Optimizer, epoch: int, lr: float) -> None:
     kept = (
         "the initial parameters" if epoch == 0 else f"the parameters from the end of epoch {epoch}"
     )
-    hist.message = (
-        f"training diverged in epoch {epoch + 1} (non-finite cost or parameters); "
-        f"kept {kept}. Try a smaller learning rate (now {lr:g})."
-    )
+    hint = "" if "before training" in reason else f" Try a smaller learning rate (now {lr:g})."
+    hist.message = f"training diverged in epoch {epoch + 1} ({reason}); kept {kept}.{hint}"
     warnings.warn(hist.message, DivergenceWarning, stacklevel=3)
+
+
+def _interrupted(
+    hist: History,
+    net: Network,
+    guard: _DivergenceGuard,
+    stopper: _EarlyStopping | None,
+    epoch: int,
+) -> None:
+    """Training was interrupted in epoch ``epoch`` (0-based): put back finished work.
+
+    The parameters become those of the last finished epoch (the guard's copy), or the
+    best epoch's with early stopping; ``hist.message`` says so.  The caller re-raises
+    the KeyboardInterrupt, so an interrupt still stops the program.
+    """
+    np.copyto(net.theta, guard.last_finite)
+    done = len(hist.epoch)
+    kept = f"the parameters of epoch {done}" if done else "the initial parameters"
+    if stopper is not None and done and stopper.restore(net.theta, hist.epoch[-1]):
+        kept = f"the parameters of epoch {hist.best_epoch} (the best)"
+    hist.message = f"interrupted during epoch {epoch + 1}; kept {kept}"
 
 
 def _finish(hist: History, net: Network, stopper: _EarlyStopping | None, patience: int) -> None:

@@ -16,13 +16,16 @@ import argparse
 import importlib
 import importlib.util
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from chainrule._version import __version__
 from chainrule.cli._common import one_line_errors
 
-__all__ = ["COMMAND_MODULES", "UsageError", "build_parser", "main"]
+__all__ = ["COMMAND_MODULES", "Terminated", "UsageError", "build_parser", "main"]
 
 COMMAND_MODULES = ("train", "course", "verify", "nielsen", "check")
 """Sub-command modules of this package, in the order ``--help`` lists them."""
@@ -30,6 +33,24 @@ COMMAND_MODULES = ("train", "course", "verify", "nielsen", "check")
 
 class UsageError(Exception):
     """A bad combination of command-line options (exit code 2)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the same code keeps work."""
+
+
+def signal_name(exc: BaseException) -> str:
+    """How an interruption came: ``SIGTERM`` or ``SIGINT (Ctrl-C)``."""
+    return "SIGTERM" if isinstance(exc, Terminated) else "SIGINT (Ctrl-C)"
+
+
+def interrupt_exit_code(exc: BaseException) -> int:
+    """128 + the signal's number, as shells report a process killed by it."""
+    return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +74,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    SIGTERM is turned into :class:`Terminated` (a KeyboardInterrupt) while it runs, so
+    that Ctrl-C and SIGTERM both end in one line on stderr, exit code 130 or 143, and
+    (for ``train``) the work of the finished epochs written out.
+    """
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        signal.signal(signal.SIGTERM, _raise_terminated)
+        # Ctrl-C as a KeyboardInterrupt even where the shell started us with SIGINT ignored
+        # (a background job of a script): the one way an interrupt keeps finished work
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # during start-up, before a command runs
+        print(f"chainrule: interrupted by {signal_name(exc)}", file=sys.stderr)
+        return interrupt_exit_code(exc)
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on usage errors, 0 on --help
     func = getattr(args, "func", None)
@@ -65,13 +110,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("chainrule: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"chainrule {args.command}: interrupted by {signal_name(exc)}", file=sys.stderr)
+        return interrupt_exit_code(exc)
     except (ValueError, TypeError, FileNotFoundError, OSError) as exc:
         if os.environ.get("CHAINRULE_DEBUG"):
             raise
         # a missing data set says --data DIR here, not data_dir= (data.DataNotFoundError)
-        message = exc.for_cli() if hasattr(exc, "for_cli") else str(exc)
+        message = one_line(exc.for_cli() if hasattr(exc, "for_cli") else exc)
         print(f"chainrule {args.command}: error: {message}", file=sys.stderr)
         return 1
+    except MemoryError as exc:
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        detail = f" ({one_line(exc)})" if str(exc) else ""
+        print(
+            f"chainrule {args.command}: error: out of memory{detail}; try smaller layers, "
+            "a smaller --batch-size or less data",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as exc:  # anything else: still one line, never a traceback
+        if os.environ.get("CHAINRULE_DEBUG"):
+            raise
+        print(
+            f"chainrule {args.command}: error: unexpected {type(exc).__name__}: {one_line(exc)} "
+            "(a bug in chainrule; CHAINRULE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def one_line(exc: BaseException | str) -> str:
+    """An exception's message (or a message) on one line (its lines joined by spaces)."""
+    return " ".join(line.strip() for line in str(exc).splitlines()) or type(exc).__name__

@@ -54,8 +54,12 @@ import csv
 import io
 import json
 import math
+import os
 import shlex
+import signal
 import sys
+import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -65,7 +69,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule.cli import UsageError
+from chainrule.cli import UsageError, interrupt_exit_code, signal_name
 from chainrule.cli._common import one_line_errors
 from chainrule.data import apply_preprocessing, scaler_from_metadata
 from chainrule.head import OutputHead, class_indices
@@ -626,7 +630,8 @@ def _load(
     if preprocessing is None:
         kind = scale or DEFAULTS["scale"]
         if kind == "standard":
-            s = Standardizer().fit(raw["train"])
+            with np.errstate(all="ignore"):  # overflowing statistics are named below
+                s = Standardizer().fit(raw["train"])
             assert s.mean_ is not None
             assert s.scale_ is not None
             preprocessing = {
@@ -637,7 +642,8 @@ def _load(
         elif kind == "minmax":
             from chainrule.data import MinMaxScaler
 
-            mm = MinMaxScaler().fit(raw["train"])
+            with np.errstate(all="ignore"):
+                mm = MinMaxScaler().fit(raw["train"])
             assert mm.min_ is not None
             assert mm.range_ is not None
             preprocessing = {
@@ -647,8 +653,116 @@ def _load(
             }
         else:
             preprocessing = {"kind": "none"}
-    X = {part: apply_preprocessing(raw[part], preprocessing, ds.X_train.dtype) for part in parts}
+    _check_statistics(name, raw["train"], preprocessing, ds.feature_names)
+    X = {
+        part: _apply_checked(name, raw[part], preprocessing, ds.X_train.dtype, ds.feature_names)
+        for part in parts
+    }
     return _Prepared(ds, X, y, preprocessing)
+
+
+_SCALING_VERB = {
+    "standard": "standardising",
+    "minmax": "min-max scaling",
+    "divide": "dividing",
+    "none": "conversion",
+}
+
+
+def _column(names: Any, j: int) -> str:
+    """A feature's name for messages: its header name, else its index."""
+    if names is not None and j < len(names):
+        return f"{j} ({names[j]!r})"
+    return str(j)
+
+
+def _check_statistics(
+    source: str, raw: np.ndarray, preprocessing: dict[str, Any], names: Any
+) -> None:
+    """Scaling statistics fitted on ``raw`` (n, m) that overflowed: name the column."""
+    kind = preprocessing.get("kind")
+    keys = {"standard": ("mean", "std"), "minmax": ("min", "range")}.get(str(kind))
+    if keys is None:
+        return
+    a, b = (np.asarray(preprocessing[k], dtype=np.float64) for k in keys)
+    bad = ~(np.isfinite(a) & np.isfinite(b))
+    if bad.any():
+        j = int(np.argmax(bad))
+        big = float(np.max(np.abs(raw[j])))
+        raise ValueError(
+            f"{source}, column {_column(names, j)}: values up to {big:.3g} overflow float64 "
+            f"when {'standardised' if kind == 'standard' else 'min-max scaled'} (the "
+            f"{keys[1]} of the column exceeds {np.finfo(np.float64).max:.3g}); rescale that "
+            "column"
+        )
+
+
+def _apply_checked(
+    source: str,
+    raw: np.ndarray,
+    preprocessing: dict[str, Any],
+    dtype: Any,
+    names: Any = None,
+    *,
+    rows: bool = False,
+) -> np.ndarray:
+    """``apply_preprocessing`` with overflow named in the user's terms (file, column, dtype).
+
+    ``raw`` is (n, m) and finite; a value that the scaling or the cast to ``dtype`` turns
+    into inf or NaN is a ValueError naming ``source``, the column (and with ``rows``, the
+    row), the value and what overflowed, instead of NumPy's RuntimeWarnings followed by an
+    error about NaN values that the file does not contain.
+    """
+    dt = np.dtype(dtype)
+    with np.errstate(all="ignore"):
+        try:
+            X = apply_preprocessing(raw, preprocessing, dt)
+            if np.isfinite(X).all():
+                return X
+        except ValueError:  # e.g. "X contains NaN" from the scaler: located below
+            pass
+        # where did it overflow: in the scaling (float64) or in the cast to dtype?
+        X64 = apply_preprocessing(np.asarray(raw, dtype=np.float64), preprocessing, np.float64)
+        finite = np.isfinite(X64)
+        if finite.all():
+            dt64 = X64.astype(dt)
+            finite = np.isfinite(dt64)
+        else:
+            dt = np.dtype(np.float64)
+    if finite.all():  # nothing overflowed: the scaling's own error, as it was
+        return apply_preprocessing(raw, preprocessing, dtype)
+    j, i = (int(v) for v in np.argwhere(~finite)[0])
+    kind = str(preprocessing.get("kind", "none"))
+    verb = _SCALING_VERB.get(kind, "scaling")
+    if kind == "divide":
+        verb += f" by {preprocessing.get('by')}"
+    where = f", row {i}" if rows else ""
+    stored = " with the model's stored scaling" if rows else ""
+    raise ValueError(
+        f"{source}, column {_column(names, j)}{where}: the value {float(raw[j, i]):.3g} overflows "
+        f"{dt.name} after {verb}{stored} ({dt.name} holds magnitudes up to "
+        f"{float(np.finfo(dt).max):.3g}); rescale that column"
+        + ("" if dt == np.float64 or rows else " or use float64 (--dtype float64)")
+    )
+
+
+def _check_two_classes(ds: Dataset, prep: _Prepared, dataset: str) -> None:
+    """A classifier needs examples of two classes at least (all the data's parts together)."""
+    if ds.task == "regression":
+        return
+    ys = [np.asarray(prep.y[p]) for p in prep.y]
+    if any(y.ndim != 1 for y in ys):  # one-hot targets from a loader: classes by construction
+        return
+    present = np.unique(np.concatenate(ys))
+    if present.size >= 2:
+        return
+    names = list(ds.target_names or [])
+    only = present[0] if present.size else None
+    label = names[int(only)] if only is not None and int(only) < len(names) else only
+    raise ValueError(
+        f"{dataset}: every example has the label {str(label)!r}: a classifier needs examples of "
+        "at least two classes (with --task regression the labels are taken as numbers)"
+    )
 
 
 def _choose_head(
@@ -693,23 +807,56 @@ def _metrics(
     y: np.ndarray,
     head: OutputHead,
     target_scaling: dict[str, Any] | None,
+    model: str | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
-    """cost (J, as trained: L2 included, dropout off) and accuracy, or MSE and R²."""
+    """cost (J, as trained: L2 included, dropout off) and accuracy, or MSE and R².
+
+    With ``model`` (evaluate), outputs that are not finite are an error naming the
+    model and ``source``; without (train, after a divergence), the numbers are NaN and
+    print as n/a.  NumPy's overflow warnings are never shown.
+    """
     T = _targets(y, head, net.dtype, target_scaling)
-    out: dict[str, Any] = {"m": int(X.shape[1]), "cost": float(net.cost(X, T))}
-    AL = net.forward(X)
+    AL = _forward(net, X, model, source)
+    with np.errstate(all="ignore"):
+        out: dict[str, Any] = {"m": int(X.shape[1]), "cost": float(net.cost(X, T))}
     if head.targets == "values":
         Y = np.asarray(y, dtype=np.float64)
         Y = Y.reshape(1, -1) if Y.ndim == 1 else Y
-        P = _unscale_targets(AL, target_scaling).astype(np.float64)
-        resid = np.sum((Y - P) ** 2, axis=1)
-        total = np.sum((Y - Y.mean(axis=1, keepdims=True)) ** 2, axis=1)
-        out["mse"] = float(np.mean(resid / Y.shape[1]))
-        r2 = np.where(total > 0, 1.0 - resid / np.where(total > 0, total, 1.0), np.nan)
-        out["r2"] = float(np.mean(r2))
+        with np.errstate(all="ignore"):
+            P = _unscale_targets(AL, target_scaling).astype(np.float64)
+            resid = np.sum((Y - P) ** 2, axis=1)
+            centred = Y - Y.mean(axis=1, keepdims=True)
+            total = np.sum(centred**2, axis=1)
+            out["mse"] = float(np.mean(resid / Y.shape[1]))
+            # R² is undefined for a constant target (a total sum of squares at rounding level)
+            scale = np.sum(Y**2, axis=1)
+            defined = total > 1e-12 * np.where(scale > 0, scale, 1.0)
+            r2 = np.where(defined, 1.0 - resid / np.where(defined, total, 1.0), np.nan)
+            out["r2"] = float(np.mean(r2)) if defined.all() else math.nan
     else:
         out["accuracy"] = float(np.mean(class_indices(AL) == np.asarray(y).reshape(-1)))
     return out
+
+
+def _forward(net: Network, X: np.ndarray, model: str | None, source: str | None) -> np.ndarray:
+    """The network's outputs, without NumPy's warnings; with ``model``, finite or an error."""
+    with np.errstate(all="ignore"):
+        AL = net.forward(X)
+    if model is None:
+        return AL
+    bad = ~np.isfinite(AL).all(axis=0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        with np.errstate(all="ignore"):
+            xmax = float(np.max(np.abs(X[:, i])))
+            wmax = max(float(np.max(np.abs(W))) for W in net.Ws)
+        raise ValueError(
+            f"{model}: the network's output for example {i} of {source} is not finite (NaN or "
+            f"inf): {net.dtype.name} arithmetic overflows (inputs up to {xmax:.3g} after "
+            f"scaling, weights up to {wmax:.3g}); no predictions were made"
+        )
+    return AL
 
 
 # ---------------------------------------------------------------------------------------
@@ -723,16 +870,55 @@ def _describe_net(net: Network) -> str:
 
 
 def _default_out(dataset: str) -> Path:
+    """Create and return a new folder ``chainrule-runs/<dataset>-<date-time>[-k]``.
+
+    Each candidate is created with an exclusive ``mkdir`` (no check-then-create), so two
+    runs started in the same second never share a folder.
+    """
     stem = Path(dataset).stem if Path(dataset).suffix else dataset.lower()
     base = Path("chainrule-runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    try:
+        base.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(
+            f"cannot create the output folder {str(base.parent)!r}: {exc.strerror or exc}; "
+            "pass --out DIR"
+        ) from None
     out, k = base, 2
-    while out.exists():
-        out, k = base.with_name(f"{base.name}-{k}"), k + 1
+    while True:
+        try:
+            out.mkdir()
+            return out
+        except FileExistsError:
+            out, k = base.with_name(f"{base.name}-{k}"), k + 1
+        except OSError as exc:
+            raise OSError(
+                f"cannot create the output folder {str(out)!r}: {exc.strerror or exc}; "
+                "pass --out DIR"
+            ) from None
+
+
+def _make_out(given: str) -> Path:
+    """Create ``--out`` (with its parents) and check that files can be written in it."""
+    out = Path(given)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".chainrule-probe-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OSError(
+            f"--out {given}: cannot create or write to this folder "
+            f"({exc.strerror or exc}); choose a folder you can write to"
+        ) from None
     return out
 
 
 def _fmt(x: Any) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
+    """A metric in at most 11 characters: 4 decimals, or 4 significant digits when huge."""
+    if x is None or not math.isfinite(float(x)):
+        return "n/a"
+    return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.3e}"
 
 
 def _json_clean(obj: Any) -> Any:
@@ -751,6 +937,13 @@ def _write_json(path: Path, obj: Any) -> None:
 
     data = (json.dumps(_json_clean(obj), indent=2, allow_nan=False) + "\n").encode()
     atomic_write_bytes(path, lambda f: f.write(data))
+
+
+def _ignore_interrupts() -> None:
+    """Ignore SIGINT and SIGTERM from now on (while an interrupted run writes its files)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _check_train_options(args: argparse.Namespace) -> None:
@@ -778,6 +971,34 @@ def _check_train_options(args: argparse.Namespace) -> None:
         )
     if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
         raise UsageError(f"--out {args.out!r} exists and is not a folder")
+    if args.out is not None and is_file:
+        names = ["model.npz", "metrics.json"] + ([] if args.no_plot else ["learning_curve.png"])
+        _refuse_overwriting_inputs(
+            "--out", [Path(args.out) / n for n in names], [("--dataset", args.dataset)]
+        )
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """Do ``a`` and ``b`` name the same file: the same resolved path, or the same inode?"""
+    try:
+        if a.expanduser().resolve() == b.expanduser().resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _refuse_overwriting_inputs(
+    option: str, outputs: list[Path], inputs: list[tuple[str, Any]]
+) -> None:
+    """A usage error when a file this command would write is one of the files it reads."""
+    for out in outputs:
+        for in_option, given in inputs:
+            if given is not None and _same_path(out, Path(str(given))):
+                raise UsageError(
+                    f"{option} would overwrite {out}, which is the input given as {in_option} "
+                    f"({given}); choose another {option}"
+                )
 
 
 def _command(args: argparse.Namespace, settings: dict[str, Any]) -> str:
@@ -856,6 +1077,7 @@ def run_train(args: argparse.Namespace) -> int:
         task=args.task,
     )
     ds = prep.ds
+    _check_two_classes(ds, prep, dataset_key)
     y_train = prep.y["train"]
     n_targets = 1 if y_train.ndim == 1 else int(y_train.shape[0])
     head = _choose_head(ds.task, ds.n_classes, n_targets, args.output, args.loss)
@@ -926,15 +1148,19 @@ def run_train(args: argparse.Namespace) -> int:
         + (f", early stopping (patience {patience})" if args.early_stopping else "")
     )
 
-    out = Path(args.out) if args.out is not None else _default_out(dataset_key)
-    out.mkdir(parents=True, exist_ok=True)
+    created = args.out is None or not Path(args.out).exists()
+    out = _make_out(args.out) if args.out is not None else _default_out(dataset_key)
 
     progress = False if args.quiet else args.progress
     t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
+    interrupted: KeyboardInterrupt | None = None
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"),
+    ):
         warnings.simplefilter("always")
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            history = net.fit(
+        try:
+            net.fit(
                 prep.X["train"],
                 T["train"],
                 epochs=args.epochs,
@@ -951,6 +1177,15 @@ def run_train(args: argparse.Namespace) -> int:
                 progress=progress,
                 blas_threads="auto" if args.threads is None else args.threads,
             )
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: write what was trained
+            if net.history is None:  # nothing trained yet: leave no empty folder behind
+                if created and not any(out.iterdir()):
+                    out.rmdir()
+                raise
+            interrupted = exc
+            _ignore_interrupts()  # the files below are written whole; a second signal waits
+    history = net.history
+    assert history is not None
     seconds = time.perf_counter() - t0
     for w in caught:
         if not issubclass(w.category, (DivergenceWarning, RuntimeWarning)):
@@ -998,6 +1233,7 @@ def run_train(args: argparse.Namespace) -> int:
         "best_epoch": history.best_epoch,
         "stopped_early": history.stopped_early,
         "diverged": history.diverged,
+        "interrupted": None if interrupted is None else signal_name(interrupted),
         "message": history.message,
         "train_seconds": round(seconds, 3),
         "chainrule_version": __version__,
@@ -1037,6 +1273,17 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"{history.message} ({seconds:.1f} s)")
     files = ["model.npz", "metrics.json"] + ([] if args.no_plot else ["learning_curve.png"])
     print(f"wrote {out}{'' if str(out).endswith('/') else '/'}  ({', '.join(files)})")
+    if interrupted is not None:
+        print(
+            "chainrule train: "
+            + history.message.replace(
+                "interrupted", f"interrupted by {signal_name(interrupted)}", 1
+            )
+            + f"; wrote them to {out} (metrics.json says interrupted)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return interrupt_exit_code(interrupted)
     if history.diverged:
         print(
             f"chainrule train: error: {history.message} (the model file holds those parameters)",
@@ -1250,7 +1497,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         assert y is not None
         _check_features(X_rows, net, path)
         preprocessing = _stored_preprocessing(meta, args.model)
-        X = apply_preprocessing(X_rows.T, preprocessing, net.dtype)
+        X = _apply_checked(str(path), X_rows.T, preprocessing, net.dtype, rows=True)
         if head.targets != "values":
             names = meta.get("class_names") or [str(i) for i in range(head.n_classes or 2)]
             y = _labels_to_indices(y, names, path)
@@ -1317,18 +1564,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
                     f"validation fraction {val_fraction:g}, seed {seed} "
                     "(--all scores the whole file)"
                 )
-    result = _metrics(net, X, y, head, target_scaling)
+    result = _metrics(net, X, y, head, target_scaling, args.model, where.split("\n")[0])
     if args.json:
         data = where.split("\n")[0]
         print(json.dumps(_json_clean({"model": args.model, "data": data, **extra, **result})))
         return 0
     print(f"model     {args.model}: {_describe_net(net)}, {net.loss.name}, {net.dtype.name}")
     print(f"data      {where}")
-    print(f"cost      {result['cost']:.4f}")
+    print(f"cost      {_fmt(result['cost'])}")
     if "accuracy" in result:
-        print(f"accuracy  {result['accuracy']:.4f}")
+        print(f"accuracy  {_fmt(result['accuracy'])}")
     else:
-        print(f"mse       {result['mse']:.4f}")
+        print(f"mse       {_fmt(result['mse'])}")
         print(f"r2        {_fmt(result['r2'])}")
     return 0
 
@@ -1337,6 +1584,10 @@ def run_predict(args: argparse.Namespace) -> int:
     """``chainrule predict``; returns the exit code."""
     from chainrule.io import atomic_write_bytes
 
+    if args.output is not None:
+        _refuse_overwriting_inputs(
+            "--output", [Path(args.output)], [("MODEL", args.model), ("INPUT", args.input)]
+        )
     net, meta = _load_model(args.model)
     head = _head_of(net, meta)
     if args.proba and (head.targets == "values" or not head.gives_probabilities):
@@ -1347,8 +1598,9 @@ def run_predict(args: argparse.Namespace) -> int:
     path = Path(args.input).expanduser()
     X_rows, _ = _read_rows(path, _column_arg(args.target_column), need_target=False)
     _check_features(X_rows, net, path)
-    X = apply_preprocessing(X_rows.T, _stored_preprocessing(meta, args.model), net.dtype)
-    AL = net.forward(X)
+    pre = _stored_preprocessing(meta, args.model)
+    X = _apply_checked(str(path), X_rows.T, pre, net.dtype, rows=True)
+    AL = _forward(net, X, args.model, str(path))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     if head.targets == "values":
