@@ -60,3 +60,111 @@ def test_every_running_command_states_its_exit_codes(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert "Exit codes: 0 success" in " ".join(capsys.readouterr().out.split())
+
+
+# -- labels, missing values, nielsen models, numbers and line widths (items 1-3, 8) -------------
+
+
+def _iris_files(tmp_path):
+    from sklearn.datasets import load_iris
+
+    d = load_iris()
+    rows = list(zip(d.data.tolist(), d.target.tolist(), strict=True))
+    label_first = tmp_path / "iris_str.csv"
+    label_first.write_text(
+        "".join(d.target_names[y] + "," + ",".join(map(str, x)) + "\n" for x, y in rows)
+    )
+    header = tmp_path / "iris_header.csv"
+    header.write_text(
+        "sepal_length,sepal_width,petal_length,petal_width,target\n"
+        + "".join(",".join(map(str, x)) + f",{y}\n" for x, y in rows)
+    )
+    species = tmp_path / "iris_species.csv"
+    species.write_text(header.read_text().replace(",target\n", ",species\n", 1))
+    missing = tmp_path / "iris_na.csv"
+    lines = header.read_text().splitlines()
+    lines[6] = lines[6].replace(lines[6].split(",")[2], "NA", 1)
+    lines[8] = ",".join(["", *lines[8].split(",")[1:]])
+    missing.write_text("\n".join(lines) + "\n")
+    return label_first, header, species, missing
+
+
+def test_label_column_hints(tmp_path, capsys):
+    label_first, header, species, _ = _iris_files(tmp_path)
+    out = str(tmp_path / "o")
+    assert main(["train", "--dataset", str(label_first), "--out", out, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "column 0 holds text in every row; to read it as the labels: --target-column 0" in err
+    assert "target_column" not in err
+    # trained with the label column named 'species'; a file whose label is 'target'
+    model = str(tmp_path / "m" / "model.npz")
+    assert main(["train", "--dataset", str(species), "--target-column", "species", "--epochs",
+                 "1", "--out", str(tmp_path / "m"), "--no-progress"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["evaluate", model, "--dataset", str(header)]) == 1
+    err = capsys.readouterr().err
+    assert "no column named 'species'" in err
+    assert "e.g. --target-column target" in err
+    assert main(["predict", model, str(header)]) == 1
+    err = capsys.readouterr().err
+    assert "drop it with --target-column species (the label column the model was trained" in err
+    assert main(["predict", model, str(label_first)]) == 1
+    assert "to drop it: --target-column 0" in capsys.readouterr().err
+
+
+def test_label_hint_in_python_words(tmp_path):
+    from chainrule.data import DataFileError, load_dataset
+
+    label_first, *_ = _iris_files(tmp_path)
+    with pytest.raises(DataFileError, match=r"to read it as the labels: target_column=0\)"):
+        load_dataset(str(label_first))
+
+
+def test_missing_values_say_what_to_do(tmp_path, capsys):
+    *_, missing = _iris_files(tmp_path)
+    assert main(["train", "--dataset", str(missing), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "line 7, column 'petal_length' (index 2): 'NA' is a missing value" in err
+    assert "(2 in the feature columns)" in err
+    assert "drop the incomplete rows or fill in the gaps first" in err
+
+
+def test_a_nielsen_model_is_scored_on_the_mnist_test_images(tmp_path, capsys):
+    import chainrule
+
+    net = chainrule.Network([784, 3, 10], "sigmoid", "sigmoid", "mse", seed=0)
+    model = tmp_path / "model.npz"
+    chainrule.save(net, model, dataset="mnist-nielsen")
+    assert main(["evaluate", str(model), "--split", "val"]) == 2
+    err = capsys.readouterr().err
+    assert "scored here on MNIST's 10,000 test images, Nielsen's test data" in err
+
+
+@pytest.mark.data("mnist")
+def test_a_nielsen_model_evaluates_without_naming_its_data(data_dir, tmp_path, capsys):
+    import chainrule
+
+    net = chainrule.Network([784, 3, 10], "sigmoid", "sigmoid", "mse", seed=0)
+    model = tmp_path / "model.npz"
+    chainrule.save(net, model, dataset="mnist-nielsen",
+                   preprocessing={"kind": "divide", "by": 255.0})  # fmt: skip
+    assert main(["evaluate", str(model), "--data", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "the 10,000 t10k test images: Nielsen's test data" in out
+
+
+def test_small_costs_keep_significant_digits_and_headers_fit_80_columns(tmp_path, capsys):
+    from chainrule.cli.train import _fmt
+
+    assert _fmt(8.58e-05) == "8.580e-05"
+    assert _fmt(0.2134) == "0.2134"
+    assert _fmt(0.0) == "0.0000"
+    assert _fmt(1.0) == "1.0000"
+    assert _fmt(2.5e7) == "2.500e+07"
+    assert main(["train", "--epochs", "1", "--no-progress", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    head = out[: out.index("cost")]
+    assert max(len(line) for line in head.splitlines()) <= 80
+    for line in head.splitlines()[1:]:  # every line: a 10-column label or a continuation
+        assert line[:10].strip() in ("", "data", "network", "training")

@@ -167,6 +167,41 @@ def default_data_dir() -> Path:
     return cwd_candidate
 
 
+class DataFileError(ValueError):
+    """A problem with a data file, worded for Python code and for the command line.
+
+    ``str(error)`` ends with the way forward in Python's words (``target_column=``);
+    :meth:`for_cli` gives the same facts with the option (``--target-column``).
+    """
+
+    def __init__(self, message: str, *, python: str = "", cli: str = "") -> None:
+        self.message, self._python, self._cli = message, python, cli
+        super().__init__(message + python)
+
+    def for_cli(self) -> str:
+        """The message in the command line's words."""
+        return self.message + self._cli
+
+
+_LABEL_NAMES = ("target", "label", "labels", "class", "y", "species", "category")
+
+_MISSING_CELLS = {"", "na", "n/a", "nan", "null", "none", "?", "-"}
+"""CSV cells that spreadsheets and pandas write for a missing value."""
+
+MISSING_ADVICE = (
+    "chainrule trains on complete examples only: drop the incomplete "
+    "rows or fill in the gaps first, e.g. with pandas: "
+    "pd.read_csv(FILE).dropna().to_csv(NEW_FILE, index=False)"
+)
+"""What to do about missing values (said with every missing-value error)."""
+
+
+def _label_guess(header: list[str]) -> str:
+    """The header name most likely to be the label column (a common name, else the last)."""
+    lower = [h.lower() for h in header]
+    return next((header[lower.index(n)] for n in _LABEL_NAMES if n in lower), header[-1])
+
+
 class DataNotFoundError(FileNotFoundError):
     """A real data set's file is not where chainrule looked.
 
@@ -1413,7 +1448,7 @@ def _preview_row(cells: list[str], limit: int = 60) -> str:
 
 
 def _read_csv(
-    path: Path, target_column: Any = None, *, has_target: bool = True, hint: str = ""
+    path: Path, target_column: Any = None, *, has_target: bool = True
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any] | None, list[str] | None, int | None]:
     """Read a CSV file of examples as rows: features are numbers, the label may be class names.
 
@@ -1426,8 +1461,6 @@ def _read_csv(
         The label column, by index or header name; default the last one.
     has_target : bool, default=True
         False: every column is a feature (``target_column`` is dropped if given).
-    hint : str, default=""
-        Appended to the message for a non-numeric feature value.
 
     Returns
     -------
@@ -1482,7 +1515,7 @@ def _read_csv(
     if data is None or data.shape[0] == 0 or data.shape[1] != n_cols:
         # Slow path: text labels, quoted cells, comments before the header, or an error
         # to report (ragged rows, text in a feature column) with its line and column.
-        data, labels = _parse_csv_cells(path, header, n_cols, col, has_target, hint)
+        data, labels = _parse_csv_cells(path, header, n_cols, col, has_target)
     else:
         labels = None if col is None else data[:, col]
     X_rows = data if col is None else np.delete(data, col, axis=1)
@@ -1490,7 +1523,7 @@ def _read_csv(
 
 
 def _parse_csv_cells(
-    path: Path, header: list[str] | None, n_cols: int, col: int | None, has_target: bool, hint: str
+    path: Path, header: list[str] | None, n_cols: int, col: int | None, has_target: bool
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[Any] | None]:
     """Every row's cells -> (all columns as float64 with the label column NaN, labels)."""
     rows = _csv_rows(path)
@@ -1521,9 +1554,24 @@ def _parse_csv_cells(
             if has_target
             else "every column must hold numbers"
         )
-        raise ValueError(
-            f"{path}, line {lines[i]}, column {name}: {cells[i][j]!r} is not a number; {rule}{hint}"
-        ) from None
+        cell = cells[i][j]
+        if cell.strip().lower() in _MISSING_CELLS:
+            n_missing = sum(
+                row[k].strip().lower() in _MISSING_CELLS for row in cells for k in features
+            )
+            raise DataFileError(
+                f"{path}, line {lines[i]}, column {name}: {cell!r} is a missing value "
+                f"({n_missing} in the feature columns); {MISSING_ADVICE}"
+            ) from None
+        message = f"{path}, line {lines[i]}, column {name}: {cell!r} is not a number; {rule}"
+        python = cli = ""
+        if all(not _is_number(row[j]) for row in cells):
+            # a column of text in every row is most likely the labels: say how to name it
+            ref = header[j] if header is not None else j
+            verb = "read it as the labels" if has_target else "drop it"
+            python = f" (column {ref!r} holds text in every row; to {verb}: target_column={ref!r})"
+            cli = f" (column {ref!r} holds text in every row; to {verb}: --target-column {ref})"
+        raise DataFileError(message, python=python, cli=cli) from None
     data = np.full((len(cells), n_cols), np.nan)
     data[:, features] = X
     labels: npt.NDArray[Any] | None = None
@@ -1547,7 +1595,12 @@ def _column_index(target_column: Any, n_cols: int, header: list[str] | None, pat
                 f"index (0 to {n_cols - 1}, or negative from the end)"
             )
         if target_column not in header:
-            raise ValueError(f"{path}: no column named {target_column!r}; columns are {header}")
+            guess = _label_guess(header)
+            raise DataFileError(
+                f"{path}: no column named {target_column!r}; columns are {header}",
+                python=f" (pass one as target_column=, e.g. target_column={guess!r})",
+                cli=f" (pass one with --target-column, e.g. --target-column {guess})",
+            )
         return header.index(target_column)
     if isinstance(target_column, bool) or not isinstance(target_column, int | np.integer):
         raise TypeError(f"target_column must be a column index or name, got {target_column!r}")
@@ -1642,9 +1695,10 @@ def _load_file(
         bad = ~np.isfinite(X_rows)
         if bad.any():
             r, c = np.argwhere(bad)[0]
+            advice = f"; {MISSING_ADVICE}" if np.isnan(X_rows[r, c]) else ""
             raise ValueError(
                 f"{path}: X contains {int(bad.sum())} NaN or infinite value(s), the first in "
-                f"example (row) {r}, column {c}; all values must be finite"
+                f"example (row) {r}, column {c}; all values must be finite{advice}"
             )
     dt = np.dtype(dtype)
     if X_rows.dtype.kind in "fiu" and dt.kind == "f" and dt.itemsize < 8:

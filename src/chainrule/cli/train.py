@@ -915,10 +915,23 @@ def _make_out(given: str) -> Path:
 
 
 def _fmt(x: Any) -> str:
-    """A metric in at most 11 characters: 4 decimals, or 4 significant digits when huge."""
+    """A metric in at most 11 characters: 4 decimals, or 4 significant digits (8.580e-05)
+    when it is so small that 4 decimals would show nothing of it, or huge."""
     if x is None or not math.isfinite(float(x)):
         return "n/a"
-    return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.3e}"
+    return f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e6 else f"{x:.3e}"
+
+
+def _wrap_header(line: str, width: int = 80) -> str:
+    """Wrap a header line (``"data      ..."``) at ``width`` columns, continuing under its
+    10-column label, and breaking only between words."""
+    import textwrap
+
+    if len(line) <= width:
+        return line
+    return textwrap.fill(
+        line, width, subsequent_indent=" " * 10, break_long_words=False, break_on_hyphens=False
+    )
 
 
 def _json_clean(obj: Any) -> Any:
@@ -1048,7 +1061,12 @@ def run_train(args: argparse.Namespace) -> int:
     from chainrule.training import DivergenceWarning
 
     _check_train_options(args)
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+
+    def say(line: str) -> None:
+        """A header line, wrapped at 80 columns under its 10-column label."""
+        if not args.quiet:
+            print(_wrap_header(line), flush=True)
+
     hidden_layers = DEFAULTS["hidden_layers"] if args.hidden_layers is None else args.hidden_layers
     dropout = args.dropout
     if dropout is None:
@@ -1326,10 +1344,7 @@ def _read_rows(
         raise FileNotFoundError(f"data file not found: {path}")
     y: np.ndarray | None = None
     if suffix == ".csv":
-        hint = ""
-        if not need_target and target_column is None:
-            hint = "; if it is a label column, drop it with --target-column (e.g. -1)"
-        X, y, _, _ = _read_csv(path, target_column, has_target=need_target, hint=hint)
+        X, y, _, _ = _read_csv(path, target_column, has_target=need_target)
     else:
         if target_column is not None:
             raise UsageError("--target-column applies to .csv files; a .npz file has arrays")
@@ -1399,11 +1414,17 @@ def _stored_preprocessing(meta: dict[str, Any], model: Any) -> dict[str, Any]:
     return dict(pre)
 
 
-def _check_features(X_rows: np.ndarray, net: Network, path: Path) -> None:
+def _check_features(X_rows: np.ndarray, net: Network, path: Path, label_column: Any = None) -> None:
+    """X_rows must have the model's n[0] columns (``label_column``: train's label column)."""
     n0, n = net.layer_dims[0], X_rows.shape[1]
     if n != n0:
         hint = ""
-        if n == n0 + 1:
+        if n == n0 + 1 and label_column is not None:
+            hint = (
+                f"; if one column is the label, drop it with --target-column {label_column} "
+                "(the label column the model was trained with)"
+            )
+        elif n == n0 + 1:
             hint = "; if one column is the label, drop it with --target-column (e.g. -1)"
         raise ValueError(
             f"{path} has {n} features (columns) per example but the model expects {n0} "
@@ -1470,12 +1491,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
     dataset = args.dataset if args.dataset is not None else own
     if dataset is None:
         raise UsageError("this model file does not name its data set: pass --dataset")
-    if dataset == "mnist-nielsen":
-        raise UsageError(
-            "this model was trained by 'chainrule nielsen' on Nielsen's MNIST split, which "
-            "that command scores itself (history.json); to score it here, pass --dataset FILE "
-            "(a .csv/.npz of examples as rows, pixels 0-255, with labels)"
-        )
+    nielsen_model = dataset == "mnist-nielsen"
+    if nielsen_model:
+        # Nielsen's test data are MNIST's 10,000 t10k images, chainrule's "mnist" test split;
+        # his training and validation images are his own split of the 60,000 (not ours)
+        if args.all or args.split not in (None, "test"):
+            raise UsageError(
+                "a 'chainrule nielsen' model is scored here on MNIST's 10,000 test images, "
+                "Nielsen's test data (drop --split/--all); 'chainrule nielsen' itself scores "
+                "his training and validation images (history.json)"
+            )
+        dataset = "mnist"
     dataset = str(dataset)
     is_file = Path(dataset).suffix.lower() in (".csv", ".npz")
     target_scaling = meta.get("target_scaling")
@@ -1495,7 +1521,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             target = meta.get("target_column")  # the label column train read, if it was a CSV
         X_rows, y = _read_rows(path, target, need_target=True)
         assert y is not None
-        _check_features(X_rows, net, path)
+        _check_features(X_rows, net, path, meta.get("target_column"))
         preprocessing = _stored_preprocessing(meta, args.model)
         X = _apply_checked(str(path), X_rows.T, preprocessing, net.dtype, rows=True)
         if head.targets != "values":
@@ -1557,6 +1583,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 )
             X, y = prep.X[part], prep.y[part]
             where = f"{dataset} ({part} split: {X.shape[1]} examples, seed {seed})"
+            if nielsen_model:
+                where = "mnist (the 10,000 t10k test images: Nielsen's test data)"
             extra["split"] = part
             if is_file:
                 where += (
@@ -1569,8 +1597,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         data = where.split("\n")[0]
         print(json.dumps(_json_clean({"model": args.model, "data": data, **extra, **result})))
         return 0
-    print(f"model     {args.model}: {_describe_net(net)}, {net.loss.name}, {net.dtype.name}")
-    print(f"data      {where}")
+    print(
+        _wrap_header(
+            f"model     {args.model}: {_describe_net(net)}, {net.loss.name}, {net.dtype.name}"
+        )
+    )
+    print("\n".join(_wrap_header(line) for line in f"data      {where}".splitlines()))
     print(f"cost      {_fmt(result['cost'])}")
     if "accuracy" in result:
         print(f"accuracy  {_fmt(result['accuracy'])}")
@@ -1597,7 +1629,7 @@ def run_predict(args: argparse.Namespace) -> int:
         )
     path = Path(args.input).expanduser()
     X_rows, _ = _read_rows(path, _column_arg(args.target_column), need_target=False)
-    _check_features(X_rows, net, path)
+    _check_features(X_rows, net, path, meta.get("target_column"))
     pre = _stored_preprocessing(meta, args.model)
     X = _apply_checked(str(path), X_rows.T, pre, net.dtype, rows=True)
     AL = _forward(net, X, args.model, str(path))
