@@ -40,7 +40,7 @@ import numpy as np
 
 from chainrule._validation import check_dtype
 from chainrule._version import __version__
-from chainrule.activations import Activation
+from chainrule.activations import Activation, LeakyReLU
 from chainrule.data import scaler_from_metadata
 from chainrule.io import atomic_write_bytes
 from chainrule.network import Network
@@ -119,7 +119,8 @@ def _scaling_steps(
     if ts:
         if not isinstance(ts, Mapping) or "mean" not in ts or "std" not in ts:
             raise ValueError(
-                f"net.metadata['target_scaling'] must be {{'mean': [...], 'std': [...]}}, got {ts!r}"
+                "net.metadata['target_scaling'] must be {'mean': [...], 'std': [...]}, "
+                f"got {ts!r}"
             )
         mean = np.asarray(ts["mean"], dtype=np.float64).reshape(-1)
         std = np.asarray(ts["std"], dtype=np.float64).reshape(-1)
@@ -321,7 +322,8 @@ def to_torch(net: Network) -> Any:
     layers: list[Any] = []
     for W, b, act in zip(net.Ws, net.bs, net.activations, strict=True):
         n_out, n_in = W.shape
-        lin = nn.Linear(n_in, n_out, bias=True, dtype=torch.from_numpy(W).dtype)
+        dtype = torch.float32 if W.dtype == np.float32 else torch.float64
+        lin = nn.Linear(n_in, n_out, bias=True, dtype=dtype)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(np.array(W)))
             lin.bias.copy_(torch.from_numpy(np.array(b[:, 0])))
@@ -356,7 +358,7 @@ def _flatten_torch(module: Any, nn: Any, prefix: str) -> list[tuple[str, Any]]:
     return [(prefix or type(module).__name__, module)]
 
 
-def _from_torch_activation(name: str, module: Any, nn: Any) -> str | dict[str, Any]:
+def _from_torch_activation(name: str, module: Any, nn: Any) -> str | Activation:
     if isinstance(module, nn.Sigmoid):
         return "sigmoid"
     if isinstance(module, nn.ReLU):
@@ -366,7 +368,7 @@ def _from_torch_activation(name: str, module: Any, nn: Any) -> str | dict[str, A
     if isinstance(module, nn.Identity):
         return "identity"
     if isinstance(module, nn.LeakyReLU):
-        return {"name": "leaky_relu", "alpha": float(module.negative_slope)}
+        return LeakyReLU(float(module.negative_slope))
     if isinstance(module, nn.Softmax):
         if module.dim not in (1, -1):
             raise ValueError(
@@ -421,7 +423,7 @@ def from_torch(module: Any, *, loss: Any = None) -> Network:
     items = _flatten_torch(module, nn, "")
     Ws: list[np.ndarray] = []
     bs: list[np.ndarray] = []
-    acts: list[str | dict[str, Any] | None] = []
+    acts: list[str | Activation | None] = []
     for name, child in items:
         if isinstance(child, nn.Linear):
             W = child.weight.detach().cpu().numpy().copy()
@@ -459,7 +461,7 @@ def from_torch(module: Any, *, loss: Any = None) -> Network:
     if len(dtypes) > 1:
         raise ValueError(f"the Linear layers mix dtypes {sorted(str(d) for d in dtypes)}")
     activations = [a if a is not None else "identity" for a in acts]
-    out_name = activations[-1] if isinstance(activations[-1], str) else "leaky_relu"
+    out_name = activations[-1] if isinstance(activations[-1], str) else activations[-1].name
     if loss is None:
         loss = _LOSS_OF_OUTPUT.get(out_name, "squared_error")
     layer_dims = [Ws[0].shape[1]] + [W.shape[0] for W in Ws]
@@ -558,4 +560,3 @@ def from_sklearn(mlp: Any) -> Network:
         meta["class_names"] = [str(c) for c in mlp.classes_]
     net.metadata = meta
     return net
-
