@@ -39,7 +39,10 @@ def test_to_torch_round_trip(hidden: Any, output: tuple[str, str, int], dtype: s
         [4, 6, 5, nL], hidden=hidden, output=out, loss=loss, seed=0, dtype=dtype
     )
     net.bs = [np.random.default_rng(l).normal(size=b.shape) for l, b in enumerate(net.bs)]
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
     module = to_torch(net)
+    assert torch.equal(torch.get_rng_state(), state)  # no draw from torch's generator
     assert isinstance(module, nn.Sequential)
     linears = [m for m in module if isinstance(m, nn.Linear)]
     for W, b, lin in zip(net.Ws, net.bs, linears, strict=True):
@@ -76,6 +79,7 @@ def test_from_torch_stack_defaults() -> None:
 
 
 def test_from_torch_refuses_with_the_module_named() -> None:
+    torch.manual_seed(0)
     with pytest.raises(ValueError, match=r"module '1' \(Dropout\) is not supported"):
         from_torch(nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.5)))
     with pytest.raises(ValueError, match=r"module '1' \(GELU\) is not supported"):

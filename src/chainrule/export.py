@@ -323,7 +323,9 @@ def to_torch(net: Network) -> Any:
     for W, b, act in zip(net.Ws, net.bs, net.activations, strict=True):
         n_out, n_in = W.shape
         dtype = torch.float32 if W.dtype == np.float32 else torch.float64
-        lin = nn.Linear(n_in, n_out, bias=True, dtype=dtype)
+        # skip_init: no random initial weights (they would be overwritten, and drawing them
+        # would advance torch's global generator)
+        lin = nn.utils.skip_init(nn.Linear, n_in, n_out, bias=True, dtype=dtype)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(np.array(W)))
             lin.bias.copy_(torch.from_numpy(np.array(b[:, 0])))
