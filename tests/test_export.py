@@ -243,6 +243,14 @@ def test_cli_export_predicts_as_chainrule_predict(
     assert stdout.startswith(f"wrote {model.with_suffix('.onnx')}  (ONNX opset 17, float32")
     Y32 = run_onnx(model.with_suffix(".onnx"), X.astype(np.float32))
     np.testing.assert_allclose(Y32, reference(net, X), rtol=1e-5, atol=1e-5)
+    # --no-scaling: the bare network, which takes inputs scaled as in training
+    bare = tmp_path / "bare.onnx"
+    rc, stdout, _ = run_cli(
+        capsys, "export", str(model), "--format", "onnx", "-o", str(bare), "--no-scaling"
+    )
+    assert rc == 0
+    assert "scaling" not in stdout
+    np.testing.assert_allclose(run_onnx(bare, X), net.forward(X.T).T, rtol=1e-12, atol=1e-12)
 
 
 def test_cli_export_errors(
@@ -432,3 +440,24 @@ def test_from_sklearn_refuses() -> None:
     mlp.activation = "softplus"  # not one of scikit-learn's, nor chainrule's
     with pytest.raises(ValueError, match=r"mlp\.activation is 'softplus'; chainrule supports"):
         from_sklearn(mlp)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_from_sklearn_cost_is_sklearns_objective(task: str) -> None:
+    """l2 = alpha: chainrule's J (L2 term included) equals the loss_ scikit-learn's L-BFGS
+    reports at the returned weights (its objective, (alpha/2m) Σ‖W‖² included)."""
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    X = _mlp_data(5)
+    options: dict[str, Any] = {"hidden_layer_sizes": (6,), "solver": "lbfgs", "alpha": 0.3}
+    options |= {"max_iter": 50, "random_state": 0}
+    if task == "regression":
+        y = X[:, 0] * 2
+        mlp = _fit(MLPRegressor(**options), X, y)
+    else:
+        y = (X[:, 0] > 0).astype(int) if task == "binary" else np.arange(80) % 3
+        mlp = _fit(MLPClassifier(**options), X, y)
+    net = from_sklearn(mlp)
+    Y = y if task == "multiclass" else y[None, :]  # class indices for the softmax
+    assert net.cost(X.T, Y) == pytest.approx(mlp.loss_, rel=1e-12)
+    assert net.l2 == 0.3
