@@ -33,6 +33,7 @@ ORDER = [
     ["explain"],
     ["nielsen"],
     ["sklearn"],
+    ["export"],
     ["stepwise"],
     ["cli"],
 ]

@@ -27,7 +27,7 @@ from chainrule.cli._common import one_line_errors
 
 __all__ = ["COMMAND_MODULES", "Terminated", "UsageError", "build_parser", "main"]
 
-COMMAND_MODULES = ("train", "course", "verify", "nielsen", "check")
+COMMAND_MODULES = ("train", "course", "verify", "nielsen", "check", "export")
 """Sub-command modules of this package, in the order ``--help`` lists them."""
 
 
