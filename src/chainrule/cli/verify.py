@@ -158,6 +158,18 @@ def network_from_args(args: argparse.Namespace) -> Any:
         raise UsageError(str(exc)) from exc
 
 
+def _add_convention(p: argparse.ArgumentParser) -> None:
+    """The --convention option of gradcheck and explain."""
+    p.add_argument(
+        "--convention",
+        choices=("course", "cost"),
+        default="course",
+        help="where the 1/m enters: course (default) takes dA[L] = ∂L/∂A[L] per example and "
+        "puts 1/m into dW = (1/m) dZ A_prevᵀ; cost starts from ∂J/∂A[L], already divided by m. "
+        "dW and db are the same either way",
+    )
+
+
 def register(subparsers: Any) -> None:
     """Add the ``gradcheck``, ``explain`` and ``derive`` sub-commands."""
     # -- gradcheck ------------------------------------------------------------------------------
@@ -180,14 +192,7 @@ def register(subparsers: Any) -> None:
     _add_network_options(p)
     p.add_argument("--m", type=int, default=8, metavar="M", help="random examples (default: 8)")
     p.add_argument("--epsilon", type=float, default=1e-7, metavar="ε", help="default: 1e-7")
-    p.add_argument(
-        "--convention",
-        choices=("course", "cost"),
-        default="course",
-        help="where the 1/m enters: course (default) takes dA[L] = ∂L/∂A[L] per example and "
-        "puts 1/m into dW = (1/m) dZ A_prevᵀ; cost starts from ∂J/∂A[L], already divided by m. "
-        "dW and db are the same either way",
-    )
+    _add_convention(p)
     p.add_argument(
         "--general",
         action="store_true",
@@ -223,14 +228,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--m", type=int, metavar="M", help="batch size for the shapes (default: the letter m)"
     )
-    p.add_argument(
-        "--convention",
-        choices=("course", "cost"),
-        default="course",
-        help="where the 1/m enters: course (default) takes dA[L] = ∂L/∂A[L] per example and "
-        "puts 1/m into dW = (1/m) dZ A_prevᵀ; cost starts from ∂J/∂A[L], already divided by m. "
-        "dW and db are the same either way",
-    )
+    _add_convention(p)
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.add_argument("--no-verify", action="store_true", help="skip the verification section")
     p.add_argument(
