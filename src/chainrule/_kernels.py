@@ -176,6 +176,7 @@ class CompiledOps(Ops):
         dt = self.dtype.type
         self._zero, self._one = dt(0), dt(1)
         self._compiled: dict[str, Any] = {}
+        self._last_state: Any = None  # the optimizer state update() produced last
 
     def kernel(self, name: str) -> Any:
         """The kernel ``name`` compiled for this dtype (on first use; cached on disk), or None.
@@ -200,19 +201,15 @@ class CompiledOps(Ops):
         self, g: Activation, Z: Array, b: Array, out: Array | None, col: Array | None
     ) -> Array:
         kind = type(g)
-        if kind is ReLU and Z.dtype == self.dtype:
+        same = Z.dtype is self.dtype  # (NumPy's dtypes of the built-in types are singletons)
+        if kind is ReLU and same:
             bias_relu = self.kernel("bias_relu")
             if bias_relu is not None:
                 A = np.empty_like(Z) if out is None else out
                 bias_relu(Z, b, A, self._zero)  # Z += b; A = max(Z, 0), one pass
                 return A
-        if (
-            kind is Softmax
-            and col is not None
-            and out is not None
-            and Z.shape[1] > 1  # NumPy sums a one-example (n, 1) column pairwise: not restated
-            and Z.dtype == self.dtype
-        ):
+        # (not for a one-example batch: NumPy sums an (n, 1) column pairwise, not restated here)
+        if kind is Softmax and same and col is not None and out is not None and Z.shape[1] > 1:
             shift, normalize = self.kernel("bias_softmax_shift"), self.kernel("softmax_normalize")
             if shift is not None and normalize is not None:
                 # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): activations.softmax, fewer passes
@@ -225,7 +222,7 @@ class CompiledOps(Ops):
     def activation_backward(
         self, g: Activation, dA: Array, Z: Array, A: Array, out: Array | None
     ) -> Array:
-        if type(g) is ReLU and out is dA and Z.dtype == self.dtype:
+        if type(g) is ReLU and out is dA and Z.dtype is self.dtype:
             relu_backward = self.kernel("relu_backward")
             if relu_backward is not None:
                 relu_backward(out, Z, self._zero, self._one)  # dZ = dA ⊙ [Z > 0], in place
@@ -245,20 +242,24 @@ class CompiledOps(Ops):
 
     def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
         kernel = self._kernel_for(opt)
-        if kernel is None or theta.dtype != self.dtype:
+        if kernel is None or theta.dtype is not self.dtype:
             super().update(opt, theta, g, lr, scale)
             return
         dt = self.dtype.type
-        if not opt.fits(theta):
+        state = opt.state
+        # (the state this method left last step fits θ; anything else is checked again)
+        if state is None or (state is not self._last_state and not opt.fits(theta)):
             opt.init(theta)
-        opt.state = state = opt.state._replace(t=opt.state.t + 1)
+            state = opt.state
+        opt.state = state = self._last_state = state.__class__(state.t + 1, *state[1:])
         s = dt(scale)  # the gradient's 1/m, multiplied into each entry first (or 1)
         if type(opt) is SGD:
             kernel(theta, g, s, dt(lr))
             return
         assert isinstance(opt, Adam)
-        b2, omb1, omb2, eps = opt.constants(dt)
-        c1, c2 = opt.corrections(state.t)
+        b2, omb1, omb2, eps = opt.constants(dt)  # (cached by the optimizer)
+        t = state.t
+        c1, c2 = 1.0 - opt.beta1**t, 1.0 - opt.beta2**t  # Adam.corrections(t)
         kernel(theta, g, s, state.m, state.v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps,
                dt(lr) / dt(c1))  # fmt: skip
 

@@ -38,7 +38,7 @@ output gradients are multiplied by wᵢ and 1/m becomes 1/Σwᵢ.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -70,7 +70,7 @@ Convention = Literal["course", "cost"]
 CONVENTIONS = ("course", "cost")
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerCache:
     """What layer l's forward step keeps for its backward step.
 
@@ -258,16 +258,22 @@ def forward(
     AL : ndarray of shape (n[L], m)
     caches : list of L LayerCache
     """
+    L = len(Ws)
+    if not len(bs) == len(activations) == L:
+        raise ValueError(f"Ws, bs and activations must have one entry per layer ({L})")
+    none = (None,) * L
+    Zs, As, A_outs = (none, none, none) if ws is None else (ws.Z, ws.A, ws.A_out)
+    col = None if ws is None else ws.col
+    kps = (1.0,) * L if keep_probs is None else keep_probs
+    matmul, bias_activation = np.matmul, ops.bias_activation
     caches: list[LayerCache] = []
     A = X
-    for l, (W, b, g) in enumerate(zip(Ws, bs, activations, strict=True)):
-        Z = np.matmul(W, A, out=None if ws is None else ws.Z[l])  # W[l] A[l-1]
+    for l in range(L):
+        Z = matmul(Ws[l], A, out=Zs[l])  # W[l] A[l-1]
         # Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l])
-        A_new = ops.bias_activation(
-            g, Z, b, None if ws is None else ws.A[l], None if ws is None else ws.col
-        )
-        cache = LayerCache(A_prev=A, Z=Z, A=A_new)
-        kp = 1.0 if keep_probs is None else keep_probs[l]
+        A_new = bias_activation(activations[l], Z, bs[l], As[l], col)
+        cache = LayerCache(A, Z, A_new)
+        kp = kps[l]
         if kp < 1.0:
             if rng is None:
                 raise ValueError("dropout needs a random Generator (rng)")
@@ -283,7 +289,7 @@ def forward(
             np.less(U, kp, out=D)
             D /= D.dtype.type(kp)
             cache.D = D
-            A_new = np.multiply(A_new, D, out=None if ws is None else ws.A_out[l])
+            A_new = np.multiply(A_new, D, out=A_outs[l])
         caches.append(cache)
         A = A_new
     return A, caches
@@ -428,10 +434,11 @@ class Gradients(Mapping[str, Array]):
     dA: list[Array | None]
     convention: str
     scale: float = 1.0
-    of: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.of = "L" if self.convention == "course" else "J"
+    @property
+    def of(self) -> str:
+        """``"L"`` (course convention: dZ, dA per example) or ``"J"`` (cost convention)."""
+        return "L" if self.convention == "course" else "J"
 
     def __getitem__(self, key: str) -> Array:
         # exactly the keys that __iter__ yields: "dW1" but not "dW01", "dW+1" or 1
@@ -567,32 +574,32 @@ def backward(
     dAs: list[Array | None] = [None] * (L + 1)
     dAs[L] = dAL
     l2_scale = 0.0 if l2 == 0 else l2 / (m if l2_m is None else l2_m)
+    none = (None,) * L
+    dZ_bufs = none if ws is None else ws.dZ  # dZ[l]'s buffer, which holds dA[l] first
+    dW_out, db_out = (none, none) if out is None else out
+    activation_backward = ops.activation_backward
     dA_next: Array | None = None  # W[l+1]ᵀ dZ[l+1]
     for l in range(L, 0, -1):
         cache = caches[l - 1]
         if l < L:
             assert dA_next is not None
-            buf = None if ws is None else ws.dZ[l - 1]  # (holds dA_next already)
+            buf = dZ_bufs[l - 1]
             dA = dA_next
             if cache.D is not None:
                 # inverted dropout: the same mask, the same 1/keep_prob
                 dA = np.multiply(dA, cache.D, out=buf)
             # dZ[l] = dA[l] ⊙ g′(Z[l])
-            dZ = ops.activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
-        need = l > 1 or need_dA0
-        bufs = (
-            None if (ws is None or l == 1) else ws.dZ[l - 2],
-            None if out is None else out[0][l - 1],
-            None if out is None else out[1][l - 1],
-        )
+            dZ = activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
+        W = Ws[l - 1]
         dA_prev, dW, db = linear_backward(
-            dZ, cache.A_prev, Ws[l - 1], layer_scale, need_dA_prev=need, out=bufs
-        )
+            dZ, cache.A_prev, W, layer_scale, need_dA_prev=l > 1 or need_dA0,
+            out=(dZ_bufs[l - 2] if l > 1 else None, dW_out[l - 1], db_out[l - 1]),
+        )  # fmt: skip
         if l2_scale:
-            W = Ws[l - 1]
             tmp = None if ws is None else ws.W_tmp(l - 1, W)
             dW += np.multiply(W.dtype.type(l2_scale), W, out=tmp)  # ∂/∂W (λ/2m)‖W‖² = (λ/m) W
         dWs[l - 1], dbs[l - 1], dZs[l - 1] = dW, db, dZ
         dA_next = dA_prev
-        dAs[l - 1] = dA_prev if ws is None else None
+        if ws is None:
+            dAs[l - 1] = dA_prev
     return Gradients(dW=dWs, db=dbs, dZ=dZs, dA=dAs, convention=convention, scale=pending)

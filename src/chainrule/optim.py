@@ -147,13 +147,14 @@ class Optimizer:
 
     def fits(self, theta: Array) -> bool:
         """Whether the current state belongs to parameters of θ's shape and dtype."""
-        if self.state is None:
+        state = self.state
+        if state is None:
             return False
-        return all(
-            a.shape == theta.shape and a.dtype == theta.dtype
-            for a in self.state[1:]
-            if isinstance(a, np.ndarray)
-        )
+        # every array of a state has θ's layout: looking at the first one answers for all
+        for a in state[1:]:
+            if isinstance(a, np.ndarray):
+                return a.shape == theta.shape and a.dtype == theta.dtype
+        return True
 
     def init(self, theta: Array) -> None:
         """Start from the zero state for θ (with :attr:`keep_state`: keep a state that fits)."""
@@ -178,8 +179,8 @@ class Optimizer:
         """
         if not self.fits(theta):
             self.init(theta)
-        self.state = self.state._replace(t=self.state.t + 1)
-        self.update(self.state, theta, g, theta.dtype.type(lr))
+        self.state = state = self.state.__class__(self.state.t + 1, *self.state[1:])  # t ← t + 1
+        self.update(state, theta, g, theta.dtype.type(lr))
 
     def config(self) -> dict[str, Any]:
         """Hyper-parameters (JSON-able)."""

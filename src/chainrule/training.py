@@ -263,6 +263,10 @@ class Trainer:
         self.grad = np.empty_like(net.theta)
         self.dWs, self.dbs = net.layout.views(self.grad)
         opt.init(net.theta)
+        # what every step reads, looked up once (the network does not change during a run)
+        self.Ws, self.bs, self.acts = list(net.Ws), list(net.bs), list(net.activations)
+        self.keep_probs = net.keep_probs
+        self.defer_scale = self.ops.fuses_scale(opt)  # the compiled update applies the 1/m
         self._ws: dict[int, tuple[backprop.Workspace, _Gather]] = {}
         self._rec: _Record | None = None
 
@@ -271,7 +275,7 @@ class Trainer:
         got = self._ws.get(mb)
         if got is None:
             net = self.net
-            ws = backprop.Workspace(net.layer_dims, mb, net.dtype, net.keep_probs)
+            ws = backprop.Workspace(net.layer_dims, mb, net.dtype, self.keep_probs)
             gather = _Gather(
                 mb,
                 net.layer_dims[0],
@@ -351,19 +355,19 @@ class Trainer:
         m_eff = mb if wb is None else float(wb.sum())
         if m_eff <= 0:
             return math.nan, math.nan, mb, 0.0
-        Ws, l2 = net.Ws, net.l2
+        Ws, acts, l2 = self.Ws, self.acts, net.l2
         m_l2 = self.l2_m or m_eff  # the m of λ/m: l2_m, or the batch's own
 
         # -- forward: Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l]);  inverted dropout ---------
         AL, caches = backprop.forward(
-            Xb, Ws, net.bs, net.activations, keep_probs=net.keep_probs, rng=rng, ws=ws, ops=ops
+            Xb, Ws, self.bs, acts, keep_probs=self.keep_probs, rng=rng, ws=ws, ops=ops
         )
         ZL = caches[-1].Z
 
         # -- the batch cost J (before the update) and the number of correct predictions ----
         J = n_correct = math.nan
         if monitor:
-            Lb = per_example_loss(net.loss, net.activations[-1], AL, ZL, Yb)
+            Lb = per_example_loss(net.loss, acts[-1], AL, ZL, Yb)
             J = mean_cost(Lb, wb) + backprop.l2_cost(Ws, l2, m_l2)
             if not math.isfinite(J):
                 return J, math.nan, mb, m_eff
@@ -373,9 +377,9 @@ class Trainer:
 
         # -- backward (course convention, no dA[0]) and the update ----------------------------
         grads = backprop.backward(
-            caches, Yb, Ws, net.activations, net.loss,
+            caches, Yb, Ws, acts, net.loss,
             l2=l2, l2_m=m_l2, sample_weight=wb, need_dA0=False,
-            ws=ws, ops=ops, out=(self.dWs, self.dbs), defer_scale=ops.fuses_scale(self.opt),
+            ws=ws, ops=ops, out=(self.dWs, self.dbs), defer_scale=self.defer_scale,
         )  # fmt: skip
         ops.update(self.opt, net.theta, self.grad, lr, grads.scale)  # θ ← θ − α·(update of g)
         return J, n_correct, mb, m_eff
