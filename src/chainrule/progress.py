@@ -123,6 +123,9 @@ def default_show() -> bool:
     return tty or in_kernel()
 
 
+# the final line of a run that ended early as asked: epochs done of those allowed
+_SHORT_FORMAT = "{n_fmt}/{total_fmt} epochs [{elapsed}{postfix}]"
+
 # the bar's colours in a notebook: running, success, failure
 _COLORS = {"running": "#1f77b4", "success": "#2ca02c", "danger": "#d62728"}
 
@@ -159,11 +162,13 @@ class NotebookBar:
         from tqdm import tqdm
 
         elapsed = time.monotonic() - self._start
+        # ended before the last epoch as asked (early stopping): no percentage, no time left
+        short = self.state == "success" and self.n < self.total
         text: str = tqdm.format_meter(
             self.n,
             self.total,
             elapsed,
-            bar_format=BAR_FORMAT,
+            bar_format=_SHORT_FORMAT if short else BAR_FORMAT,
             postfix=self.postfix or None,
             unit="epoch",
         )
