@@ -21,7 +21,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "docs" / "notebooks").glob("*.ipynb"))
 SRC = Path(chainrule.__file__).resolve().parents[1]  # the chainrule under test
 
 
@@ -108,6 +108,8 @@ def test_progress_figures_and_tables_in_a_kernel(monkeypatch, tmp_path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_tutorial_notebook_runs(path, monkeypatch, tmp_path):
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:  # the course's 2500 iterations take minutes on a busy CI machine
+        cell.source = cell.source.replace("iterations = 2500", "iterations = 300")
     nb = execute(nb, monkeypatch, path.parent, timeout=600)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert errors == []
