@@ -22,6 +22,8 @@ written, atomically (:func:`chainrule.io.atomic_write_bytes`): a crash while
 saving never leaves half an image.  matplotlib is imported inside the
 functions, so ``import chainrule`` does not pay for it.
 
+Examples
+--------
 >>> import chainrule
 >>> h = chainrule.History(epoch=[1, 2], train_cost=[0.7, 0.5], train_accuracy=[0.5, 0.8],
 ...                       learning_rate=[0.01, 0.01])

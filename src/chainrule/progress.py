@@ -186,7 +186,10 @@ class NotebookBar:
             f'<div style="width:{100 * frac:.1f}%;height:100%;background:{color};'
             'border-radius:3px"></div></div>'
         )
-        text = f'<span style="font-family:monospace;white-space:pre">{html.escape(line)}</span>'
+        text = (
+            '<span style="font-family:monospace;white-space:pre-wrap;min-width:0">'
+            f"{html.escape(line)}</span>"
+        )
         page = (
             f'<div class="chainrule-progress" data-state="{self.state}" '
             f'style="display:flex;align-items:center;gap:0.75em">{bar}{text}</div>'
