@@ -181,7 +181,7 @@ class NotebookBar:
         frac = 1.0 if done else (self.n / self.total if self.total else 0.0)
         color = _COLORS[self.state]
         bar = (
-            '<div style="width:24em;max-width:50%;height:0.9em;background:#e0e0e0;'
+            '<div style="width:16em;max-width:40%;height:0.9em;background:#e0e0e0;'
             'border-radius:3px;flex:none">'
             f'<div style="width:{100 * frac:.1f}%;height:100%;background:{color};'
             'border-radius:3px"></div></div>'
