@@ -14,7 +14,11 @@ from typing import Any
 import griffe
 
 # the first NumPy-style section: griffe reads the >>> lines of an Examples section itself
-_SECTION = re.compile(r"^[ \t]*[A-Z][A-Za-z ]+\n[ \t]*-{3,}[ \t]*$", re.MULTILINE)
+_SECTION = re.compile(
+    r"^[ \t]*(Parameters|Other Parameters|Returns|Yields|Receives|Raises|Warns|Warnings|"
+    r"See Also|Notes|References|Examples|Attributes|Methods)\n[ \t]*-{3,}[ \t]*$",
+    re.MULTILINE,
+)
 _ROLE = re.compile(r":(?:py:)?(?:mod|func|meth|class|data|attr|exc|obj|const):`(~?)([^`]+)`")
 
 
