@@ -12,6 +12,7 @@ J = (1/m) Σ L are kept apart, and the 1/m enters in exactly one place
 ([4, 8, 3], 67)
 """
 
+from chainrule import plots
 from chainrule._version import __version__
 from chainrule.backprop import Gradients
 from chainrule.explain import Explanation, explain
@@ -33,5 +34,6 @@ __all__ = [
     "fit",
     "gradcheck",
     "load",
+    "plots",
     "save",
 ]

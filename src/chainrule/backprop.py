@@ -37,12 +37,14 @@ output gradients are multiplied by wᵢ and 1/m becomes 1/Σwᵢ.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from chainrule._display import html_table
 from chainrule._typing import Array
 from chainrule.activations import Activation
 from chainrule.losses import Loss
@@ -483,6 +485,31 @@ class Gradients(Mapping[str, Array]):
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{self[k].shape}" for k in self)
         return f"Gradients(convention={self.convention!r}, of={self.of!r}: {shapes})"
+
+    def _repr_html_(self) -> str:
+        o = self.of
+        rows = []
+        for l in range(len(self.dW), 0, -1):
+            for name, arr in (
+                (f"d{o}/dZ[{l}]", self.dZ[l - 1]),
+                (f"dJ/dW[{l}]", self.dW[l - 1]),
+                (f"dJ/db[{l}]", self.db[l - 1]),
+            ):
+                a = np.asarray(arr)
+                key = {"W": f"dW{l}", "b": f"db{l}"}.get(name[4], "")
+                norm = float(np.linalg.norm(a)) if a.size else 0.0
+                big = float(np.max(np.abs(a))) if a.size else 0.0
+                rows.append([name, key, str(a.shape), f"{norm:.4g}", f"{big:.4g}"])
+        which = (
+            "dZ are per-example ∂L/∂Z (the course's convention); dW, db are ∂J/∂· (the 1/m applied)"
+            if o == "L"
+            else "dZ already carry the 1/m (cost convention): ∂J/∂Z; dW, db are ∂J/∂·"
+        )
+        if self.scale != 1.0:
+            which += f"; dW, db are sums still to be multiplied by {self.scale:g}"
+        table = html_table(["derivative", "key", "shape", "‖·‖₂", "max |·|"], rows)
+        title = f"Gradients of a {len(self.dW)}-layer network, convention {self.convention!r}"
+        return f"<div><strong>{html.escape(title)}</strong>{table}<p>{html.escape(which)}</p></div>"
 
 
 def backward(

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import html
 import math
 import os
 import struct
@@ -54,6 +55,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
+from chainrule._display import html_table
 from chainrule._typing import Array
 from chainrule._validation import (
     as_float_array,
@@ -361,6 +363,22 @@ class Dataset:
 
     def __repr__(self) -> str:
         return f"Dataset<{self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        kind = self.task + (f", {self.n_classes} classes" if self.n_classes is not None else "")
+        rows = []
+        for part in ("train", "val", "test"):
+            X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
+            if X is not None:
+                rows.append([part, f"{X.shape[1]:,}", str(X.shape), str(np.shape(y)), str(X.dtype)])
+        table = html_table(["part", "examples m", "X", "y", "dtype"], rows)
+        names = ""
+        if self.target_names is not None:
+            shown = ", ".join(str(t) for t in self.target_names[:10])
+            more = ", …" if len(self.target_names) > 10 else ""
+            names = f"<p>classes: {html.escape(shown + more)}</p>"
+        title = f"Dataset {self.name}: {kind}, {self.n_features} features (rows of X)"
+        return f"<div><strong>{html.escape(title)}</strong>{table}{names}</div>"
 
 
 # --------------------------------------------------------------------------------------

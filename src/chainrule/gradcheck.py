@@ -175,7 +175,7 @@ class EntryDifference:
     kink: bool = False
 
 
-@dataclass
+@dataclass(repr=False)
 class GradCheckReport:
     """The result of :func:`gradcheck`.
 
@@ -380,11 +380,8 @@ class GradCheckReport:
                     "  " + "  ".join(c.ljust(w) for c, w in zip(r, ww, strict=True)).rstrip()
                 )
         lines += ["", self.verdict]
-        if self.status != "pass" and self.suspect_layer is not None:
-            lines.append(
-                f"the highest layer with a wrong gradient is layer {self.suspect_layer}: "
-                "look at its formulas (errors travel down to the layers below it)"
-            )
+        if self._suspect_line():
+            lines.append(self._suspect_line())
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -399,12 +396,42 @@ class GradCheckReport:
                 f"| {p.name} | {p.shape} | {p.checked} of {p.size} | {p.difference:.2e} | "
                 f"{p.max_abs_error:.2e} | {p.status} |"
             )
+        if self.worst:
+            lines += ["", "Worst entries (largest $\\lvert g - \\tilde g \\rvert$):", ""]
+            lines += [
+                "| parameter | index | analytic $g$ | numeric $\\tilde g$ | "
+                "$\\lvert g - \\tilde g \\rvert$ | |",
+                "|---|---|---|---|---|---|",
+            ]
+            for e in self.worst:
+                lines.append(
+                    f"| {e.parameter} | {e.index} | {e.analytic:.8e} | {e.numeric:.8e} | "
+                    f"{e.abs_error:.2e} | {'kink' if e.kink else ''} |"
+                )
         lines += ["", self.verdict]
+        suspect = self._suspect_line()
+        if suspect:
+            lines += ["", f"**{suspect}**"]
         lines += [f"- note: {n}" for n in self.notes]
         return "\n".join(lines) + "\n"
 
+    def _suspect_line(self) -> str:
+        if self.status == "pass" or self.suspect_layer is None:
+            return ""
+        return (
+            f"the highest layer with a wrong gradient is layer {self.suspect_layer}: "
+            "look at its formulas (errors travel down to the layers below it)"
+        )
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def __repr__(self) -> str:
+        suspect = f", suspect_layer={self.suspect_layer}" if self._suspect_line() else ""
+        return (
+            f"GradCheckReport(status={self.status!r}, difference={self.difference:.2e}, "
+            f"checked={self.n_checked} of {self.n_total}, m={self.m}{suspect})"
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def save(net: Network, path: str | Path, **metadata: Any) -> Path:
         "format_version": FORMAT_VERSION,
         "chainrule_version": __version__,
         "config": net.config(),
-        "history": net.history.to_dict() if net.history is not None else None,
+        "history": net.history.to_dict(scalars=True) if net.history is not None else None,
         "metadata": metadata,
     }
     try:

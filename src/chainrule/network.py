@@ -15,6 +15,7 @@ delegates every formula to the core.
 
 from __future__ import annotations
 
+import html
 import inspect
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
@@ -24,6 +25,7 @@ import numpy as np
 
 from chainrule import backprop, io, training
 from chainrule import head as _head
+from chainrule._display import html_table, text_table
 from chainrule._typing import Array, Params
 from chainrule._validation import (
     as_float_array,
@@ -325,6 +327,85 @@ class Network:
     def copy(self) -> Network:
         """An independent copy (same architecture and parameter values)."""
         return Network.from_config(self.config(), self.parameters)
+
+    # -- display ----------------------------------------------------------------------------
+
+    def _summary_rows(self) -> list[list[str]]:
+        rows = [
+            ["0 (input)", str(self.layer_dims[0]), "", "", "", "", f"X: ({self.layer_dims[0]}, m)"]
+        ]
+        for l in range(1, self.L + 1):
+            n, n_prev = self.layer_dims[l], self.layer_dims[l - 1]
+            keep = self.keep_probs[l - 1] if l < self.L else 1.0
+            act = self.activations[l - 1].name + (f", dropout {1 - keep:g}" if keep < 1 else "")
+            rows.append(
+                [
+                    str(l),
+                    str(n),
+                    act,
+                    f"({n}, {n_prev})",
+                    f"({n}, 1)",
+                    f"{n * n_prev + n:,}",
+                    f"A[{l}]: ({n}, m)",
+                ]
+            )
+        return rows
+
+    _SUMMARY_HEADER = (
+        "layer l",
+        "units n[l]",
+        "activation",
+        "W[l]",
+        "b[l]",
+        "parameters",
+        "output",
+    )
+
+    def _summary_notes(self) -> list[str]:
+        canonical = _head.is_canonical(self.loss, self.activations[-1])
+        reg = f" + (λ/2m) Σₗ ‖W[l]‖² with λ = {self.l2:g}" if self.l2 else ""
+        notes = [
+            f"loss L = {self.loss.name}: {self.loss.formula}",
+            f"cost J = (1/m) Σᵢ L⁽ⁱ⁾{reg}",
+            "1/m enters once: dW[l] = (1/m) dZ[l] A[l−1]ᵀ, db[l] = (1/m) Σ dZ[l] "
+            "(dZ, dA are per-example ∂L/∂·, the course's convention)",
+            "output step: "
+            + ("dZ[L] = A[L] − Y (fused)" if canonical else "dZ[L] = ∂L/∂A[L] ⊙ g′(Z[L])"),
+            f"examples are columns (m of them); {self.dtype.name}, init {self.init}"
+            + (f", seed {self.seed}" if self.seed is not None else ""),
+        ]
+        if self.history is not None and self.history.epoch:
+            notes.append(
+                f"trained: {self.history.message or training.epochs_text(len(self.history.epoch))}"
+            )
+        return notes
+
+    def summary(self) -> str:
+        """A table of the layers: units, activation, W and b shapes, parameter counts.
+
+        The Keras ``model.summary()`` of this library, with the loss, where the
+        1/m goes, the output step and the dtype under it (printed and returned
+        as text; Jupyter shows the same as an HTML table when the network is
+        a cell's value).
+        """
+        rows = self._summary_rows()
+        lines = [
+            f"Network {self.layer_dims}: {self.L} layers, {self.n_params:,} parameters",
+            text_table(self._SUMMARY_HEADER, rows, indent="  "),
+            f"  total parameters: {self.n_params:,}",
+            *(f"  {n}" for n in self._summary_notes()),
+        ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        title = f"Network {self.layer_dims}: {self.L} layers, {self.n_params:,} parameters"
+        table = html_table(
+            self._SUMMARY_HEADER,
+            self._summary_rows(),
+            footer=["total", "", "", "", "", f"{self.n_params:,}", ""],
+        )
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self._summary_notes())
+        return f"<div><strong>{html.escape(title)}</strong>{table}<ul>{notes}</ul></div>"
 
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)

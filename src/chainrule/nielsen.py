@@ -933,18 +933,11 @@ def plot_monitor(
     matplotlib.figure.Figure or pathlib.Path
         The figure (no ``path``), else the written file.
     """
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
-        raise ImportError("plotting needs matplotlib: pip install matplotlib") from exc
     from chainrule.io import atomic_write_bytes
+    from chainrule.plots import _new_figure, show
 
-    if path is None:  # an interactive figure, managed by pyplot
-        import matplotlib.pyplot as plt
-
-        fig = plt.figure(figsize=(11, 4))
-    else:  # a bare Figure: no backend switch, no global pyplot state
-        fig = Figure(figsize=(11, 4))
+    # a bare Figure: no backend switch, no global pyplot state; shown at once in Jupyter
+    fig = _new_figure((11, 4), layout=None)
     ax_c, ax_a = fig.subplots(1, 2)
     for values, label in (
         (monitor.training_cost, "training"),
@@ -969,6 +962,7 @@ def plot_monitor(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    show(fig)
     if path is None:
         return fig
     return atomic_write_bytes(path, lambda f: fig.savefig(f, format="png", dpi=100))

@@ -12,12 +12,18 @@ Two plots:
 Both build a :class:`matplotlib.figure.Figure` directly, with the Agg canvas,
 never through ``pyplot``: nothing needs a display, nothing is registered in
 pyplot's global figure list (so a loop of plots leaks no memory), and the
-backend the user chose for interactive work is left alone.  In a notebook the
-returned figure displays like any other.  With ``path`` the figure is also
+backend the user chose for interactive work is left alone.  In a Jupyter
+kernel each function also displays its figure at once (:func:`show`), whether
+or not the call is the cell's last expression and without ``%matplotlib``; the
+figure it returns is a :class:`NotebookFigure` that Jupyter then does not show
+a second time in the same cell (in a later cell, ``fig`` shows it again).
+Scripts and the command line display nothing.  With ``path`` the figure is also
 written, atomically (:func:`chainrule.io.atomic_write_bytes`): a crash while
 saving never leaves half an image.  matplotlib is imported inside the
 functions, so ``import chainrule`` does not pay for it.
 
+Examples
+--------
 >>> import chainrule
 >>> h = chainrule.History(epoch=[1, 2], train_cost=[0.7, 0.5], train_accuracy=[0.5, 0.8],
 ...                       learning_rate=[0.01, 0.01])
@@ -28,14 +34,16 @@ functions, so ``import chainrule`` does not pay for it.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from chainrule._display import in_kernel
 from chainrule._validation import check_positive_float, check_positive_int
 from chainrule.io import atomic_write_bytes
 
@@ -45,7 +53,7 @@ if TYPE_CHECKING:
 
     from chainrule.training import History
 
-__all__ = ["plot_costs", "plot_history", "save_figure"]
+__all__ = ["plot_costs", "plot_history", "save_figure", "show"]
 
 # the fields of chainrule.training.History that plot_history reads, with History's defaults
 _HISTORY_DEFAULTS: dict[str, Any] = {
@@ -65,13 +73,71 @@ _TRAIN_COLOR = "tab:blue"
 _VAL_COLOR = "tab:orange"
 
 
-def _new_figure(figsize: tuple[float, float]) -> Figure:
-    """A Figure on the Agg canvas, outside pyplot."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+@functools.cache
+def _notebook_figure_class() -> type[Figure]:
+    """:class:`NotebookFigure`, made when first needed (matplotlib loads then)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, layout="constrained")
+    class NotebookFigure(Figure):
+        """A matplotlib Figure that Jupyter displays at most once per cell.
+
+        :func:`show` displays it when a plotting function makes it; when it is
+        also the cell's last expression (or passed to ``display``) in the same
+        cell, Jupyter shows nothing more.  In a later cell it displays again,
+        with whatever was drawn on it since.
+        """
+
+        _chainrule_shown_in: Any = None  # the execution count of the cell that showed it
+
+        def _ipython_display_(self) -> None:
+            from IPython import get_ipython
+            from IPython.display import publish_display_data
+
+            count = getattr(get_ipython(), "execution_count", None)
+            if count is not None and self._chainrule_shown_in == count:
+                return
+            self._chainrule_shown_in = count
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=100)
+            width, height = (round(v * 100) for v in self.get_size_inches())
+            publish_display_data(
+                {"image/png": buf.getvalue(), "text/plain": repr(self)},
+                metadata={"image/png": {"width": width, "height": height}},
+            )
+
+    NotebookFigure.__module__ = __name__  # pickled by name: chainrule.plots.NotebookFigure
+    return NotebookFigure
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NotebookFigure":  # made on first use, so that importing plots skips matplotlib
+        return _notebook_figure_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _new_figure(
+    figsize: tuple[float, float], layout: Literal["constrained"] | None = "constrained"
+) -> Figure:
+    """A :class:`NotebookFigure` on the Agg canvas, outside pyplot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _notebook_figure_class()(figsize=figsize, layout=layout)
     FigureCanvasAgg(fig)
+    return fig
+
+
+def show(fig: Figure) -> Figure:
+    """Display ``fig`` now when running in a Jupyter kernel (else do nothing); return it.
+
+    Every plotting function of chainrule calls this on the figure it returns,
+    so a figure shows even when the call is not the cell's last expression
+    (``h.plot();``) and without ``%matplotlib inline``.  Outside a kernel
+    (scripts, the command line, tests) nothing is displayed.
+    """
+    if in_kernel():
+        from IPython.display import display
+
+        display(fig)
     return fig
 
 
@@ -150,6 +216,7 @@ def plot_history(
     title: str | None = None,
     *,
     log_cost: bool | None = None,
+    display: bool = True,
 ) -> Figure:
     """Learning curves of a training run: cost per epoch, and accuracy per epoch.
 
@@ -167,6 +234,9 @@ def plot_history(
     log_cost : bool or None, default=None
         Logarithmic cost axis; None chooses it when every cost is positive and
         the costs span more than a factor of 50.
+    display : bool, default=True
+        Display the figure at once when running in a Jupyter kernel
+        (:func:`show`); False only returns it.
 
     Returns
     -------
@@ -185,7 +255,8 @@ def plot_history(
     # (a History's fields, read by name: this module sits below chainrule.training)
     h: Any = history
     if isinstance(history, Mapping):
-        h = SimpleNamespace(**{**_HISTORY_DEFAULTS, **history})
+        info = getattr(history, "info", None) or {}  # History.to_dict()'s scalars
+        h = SimpleNamespace(**{**_HISTORY_DEFAULTS, **info, **history})
     elif not all(hasattr(history, k) for k in _HISTORY_DEFAULTS):
         raise TypeError(f"history must be a History or a dict, got {type(history).__name__}")
     epochs = _as_floats(h.epoch, "h.epoch")
@@ -260,7 +331,7 @@ def plot_history(
         fig.suptitle(suptitle, fontsize="medium")
     if path is not None:
         save_figure(fig, path)
-    return fig
+    return show(fig) if display else fig
 
 
 def plot_costs(
@@ -314,4 +385,4 @@ def plot_costs(
         )
     if path is not None:
         save_figure(fig, path)
-    return fig
+    return show(fig)

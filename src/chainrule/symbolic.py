@@ -959,6 +959,9 @@ class Derivation:
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
+    def __repr__(self) -> str:
+        return f"Derivation({self.key!r}, ok={self.ok})"
+
 
 def _md_inline(text: str) -> str:
     """Prose with embedded Unicode math: formulas after ': ' become LaTeX."""

@@ -38,14 +38,16 @@ as Nielsen's ``network2.py`` does with n the training-set size (see
 
 The progress bar
 ----------------
-On a terminal, ``fit`` shows a tqdm bar over the epochs whose postfix holds
-the last epoch's numbers (:mod:`chainrule.progress`).
+On a terminal and in Jupyter, ``fit`` shows a bar over the epochs whose postfix
+holds the last epoch's numbers (:mod:`chainrule.progress`).
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import math
-import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -55,6 +57,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chainrule import _kernels, backprop
+from chainrule._display import html_table, text_table
 from chainrule._threads import blas_threads as blas_threads_limit
 from chainrule._threads import training_threads
 from chainrule._typing import Array
@@ -70,7 +73,7 @@ from chainrule.initializers import resolve_rng
 from chainrule.losses import cost as mean_cost
 from chainrule.optim import Optimizer, Schedule, get_optimizer
 from chainrule.plots import plot_history
-from chainrule.progress import ProgressBar, format_postfix
+from chainrule.progress import ProgressBar, default_show, format_postfix
 
 if TYPE_CHECKING:
     from chainrule.network import Network
@@ -84,6 +87,12 @@ __all__ = [
     "fit",
     "format_postfix",
 ]
+
+
+class HistoryDict(dict[str, Any]):
+    """The dict :meth:`History.to_dict` returns: its ``info`` attribute holds the rest."""
+
+    info: dict[str, Any]
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -127,14 +136,122 @@ class History:
     diverged: bool = False
     message: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict (NaN kept as float NaN)."""
-        return asdict(self)
+    def to_dict(self, scalars: bool = False) -> dict[str, Any]:
+        """The per-epoch columns as a dict of equal-length lists (NaN kept as float NaN).
+
+        ``epoch``, ``train_cost``, ``train_accuracy``, ``val_cost`` and
+        ``val_accuracy`` (only when validation was recorded) and
+        ``learning_rate``: one entry per epoch each, so that
+        ``pandas.DataFrame(history.to_dict())`` is a table of epochs (Keras's
+        ``history.history``).  The values that are not per epoch
+        (:attr:`info`) ride along as the returned dict's ``info`` attribute, so
+        that ``History.from_dict(history.to_dict())`` gives the same History
+        back.
+
+        Parameters
+        ----------
+        scalars : bool, default=False
+            Also put ``best_epoch``, ``stopped_early``, ``diverged`` and
+            ``message`` into the dict itself (every field, the JSON form that
+            model files hold).
+        """
+        if scalars:
+            return asdict(self)
+        d = HistoryDict({"epoch": list(self.epoch)})
+        names = ["train_cost", "train_accuracy"]
+        if self.val_cost or self.val_accuracy:
+            names += ["val_cost", "val_accuracy"]
+        for name in [*names, "learning_rate"]:
+            d[name] = list(getattr(self, name))
+        d.info = self.info
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**d)
+        """Inverse of :meth:`to_dict` (either form), and of a model file's history."""
+        extra = dict(getattr(d, "info", None) or {})
+        extra.pop("stop_reason", None)
+        return cls(**{**extra, **d})
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What is not per epoch: ``best_epoch``, ``stopped_early``, ``diverged``, ``message``."""
+        return {
+            "best_epoch": self.best_epoch,
+            "stopped_early": self.stopped_early,
+            "diverged": self.diverged,
+            "message": self.message,
+        }
+
+    def to_frame(self) -> Any:
+        """The per-epoch columns as a pandas DataFrame indexed by epoch (pandas needed).
+
+        The values that are not per epoch are in the frame's ``attrs``
+        (:attr:`info`).
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("History.to_frame needs pandas: pip install pandas") from exc
+        frame = pd.DataFrame(self.to_dict()).set_index("epoch")
+        frame.attrs.update(self.info)
+        return frame
+
+    def summary(self, rows: int = 6) -> str:
+        """A short text table: the first and last epochs, the best one, and how training ended."""
+        header, body = self._table(rows)
+        lines = [self._title(), text_table(header, body, indent="  ")]
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)
+
+    def _title(self) -> str:
+        n = len(self.epoch)
+        return f"History: {epochs_text(n)}" + ("" if self.has_validation else ", no validation")
+
+    def _table(self, rows: int) -> tuple[list[str], list[list[str]]]:
+        names = [
+            k
+            for k in ("train_cost", "train_accuracy", "val_cost", "val_accuracy")
+            if getattr(self, k) and not all(math.isnan(v) for v in getattr(self, k))
+        ]
+        header = ["epoch", *names, "learning_rate", ""]
+        n = len(self.epoch)
+        keep = set(range(min(n, rows // 2))) | set(range(max(0, n - (rows - rows // 2)), n))
+        if self.best_epoch is not None and self.best_epoch in self.epoch:
+            keep.add(self.epoch.index(self.best_epoch))
+        body: list[list[str]] = []
+        last = -1
+        for i in sorted(keep):
+            if i > last + 1:
+                body.append(["…"] * len(header))
+            body.append(
+                [str(self.epoch[i])]
+                + [f"{getattr(self, k)[i]:.4g}" for k in names]
+                + [f"{self.learning_rate[i]:.3g}" if i < len(self.learning_rate) else ""]
+                + ["◀ best" if self.epoch[i] == self.best_epoch else ""]
+            )
+            last = i
+        return header, body
+
+    def _repr_html_(self) -> str:
+        header, body = self._table(6)
+        parts = [f"<div><strong>{html.escape(self._title())}</strong>"]
+        parts.append(html_table(header, body))
+        if self.message:
+            parts.append(f"<p>{html.escape(self.message)}</p>")
+        if self.epoch:
+            parts.append(self._curve_img())
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _curve_img(self) -> str:
+        """The learning curve as an inline PNG (not displayed on its own)."""
+        fig = plot_history(self, display=False)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        data = base64.b64encode(buf.getvalue()).decode("ascii")
+        return f'<img alt="learning curve" src="data:image/png;base64,{data}"/>'
 
     def plot(self, path: Any = None, title: str | None = None) -> Any:
         """Learning-curve figure (see :func:`chainrule.plots.plot_history`)."""
@@ -782,7 +899,8 @@ def fit(
         Shuffling, dropout and the validation split; defaults to the
         network's own Generator (so ``Network(seed=s)`` trains reproducibly).
     progress : bool or None
-        Show a tqdm progress bar; None shows one when stderr is a terminal.
+        Show a progress bar; None shows one when stderr is a terminal or in a
+        Jupyter kernel (:mod:`chainrule.progress`).
     callback : callable(epoch, logs) -> bool or None, optional
         Called after each completed epoch (before the early-stopping check)
         with that epoch's History values; returning True stops.
@@ -834,9 +952,10 @@ def fit(
             f"the cost is not finite even before training: {net.dtype.name} arithmetic "
             f"overflows on these inputs (magnitudes up to {xmax:.3g}); scale them"
         )
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    show = default_show() if progress is None else bool(progress)
     bar = ProgressBar(show, epochs)
     epoch = 0
+    ended = False  # the loop ended by itself (not by an exception)
     with blas_threads_limit(threads):
         try:
             for epoch in range(epochs):
@@ -862,13 +981,28 @@ def fit(
                 if stopper is not None and stopper.out_of_patience:
                     hist.stopped_early = True
                     break
+            ended = True
         except KeyboardInterrupt:  # Ctrl-C (or a SIGTERM turned into one): keep finished work
             _interrupted(hist, net, guard, stopper, epoch)
             raise
         finally:
-            bar.close()
+            if not ended:
+                bar.close(success=False, note="interrupted")
     _finish(hist, net, stopper, patience)
+    bar.close(success=not hist.diverged, note=_bar_note(hist))
     return hist
+
+
+def _bar_note(hist: History) -> str:
+    """How training ended, in a few words after the progress bar's numbers."""
+    if hist.diverged:
+        return "diverged"
+    if hist.stopped_early:
+        best = f", best epoch {hist.best_epoch}" if hist.best_epoch is not None else ""
+        return f"early stopping{best}"
+    if hist.message.startswith(_CALLBACK_STOP):
+        return "stopped by the callback"
+    return ""
 
 
 def _record_epoch(

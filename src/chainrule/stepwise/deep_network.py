@@ -897,7 +897,7 @@ def print_mislabeled_images(
     matplotlib.figure.Figure
         One panel per mislabeled image, titled "Prediction: ... / Class: ...".
     """
-    from chainrule.plots import _new_figure, save_figure
+    from chainrule.plots import _new_figure, save_figure, show
 
     X = to_array(X, "X")
     p = to_array(p, "p", ndim=None).reshape(-1)
@@ -923,4 +923,4 @@ def print_mislabeled_images(
         axes[0].set_title("no mislabeled images", fontsize="small")
     if path is not None:
         save_figure(fig, path)
-    return fig
+    return show(fig)
