@@ -177,6 +177,9 @@ class CompiledOps(Ops):
         self._zero, self._one = dt(0), dt(1)
         self._compiled: dict[str, Any] = {}
         self._last_state: Any = None  # the optimizer state update() produced last
+        self._opt: Any = None  # the optimizer update() saw last, its kernel and constants
+        self._opt_kernel: Any = None
+        self._opt_constants: Any = None
 
     def kernel(self, name: str) -> Any:
         """The kernel ``name`` compiled for this dtype (on first use; cached on disk), or None.
@@ -210,14 +213,25 @@ class CompiledOps(Ops):
                 return A
         # (not for a one-example batch: NumPy sums an (n, 1) column pairwise, not restated here)
         if kind is Softmax and same and col is not None and out is not None and Z.shape[1] > 1:
-            shift, normalize = self.kernel("bias_softmax_shift"), self.kernel("softmax_normalize")
-            if shift is not None and normalize is not None:
+            shift, normalize = self._softmax_pair()
+            if shift is not None:
                 # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): activations.softmax, fewer passes
                 shift(Z, b, out, col)
                 np.exp(out, out=out)
                 normalize(out, col)
                 return out
         return super().bias_activation(g, Z, b, out, col)
+
+    def _softmax_pair(self) -> tuple[Any, Any]:
+        """The (bias + shift, normalise) kernels, both or (None, None)."""
+        pair = self._compiled.get("softmax pair")
+        if pair is None:
+            shift, normalize = self.kernel("bias_softmax_shift"), self.kernel("softmax_normalize")
+            pair = (
+                (shift, normalize) if shift is not None and normalize is not None else (None,) * 2
+            )
+            self._compiled["softmax pair"] = pair
+        return pair
 
     def activation_backward(
         self, g: Activation, dA: Array, Z: Array, A: Array, out: Array | None
@@ -241,7 +255,11 @@ class CompiledOps(Ops):
         return None
 
     def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
-        kernel = self._kernel_for(opt)
+        key = (opt, getattr(opt, "beta1", None), getattr(opt, "beta2", None))
+        if key != self._opt:  # what this optimizer needs, looked up once (again if β changes)
+            self._opt, self._opt_kernel = key, self._kernel_for(opt)
+            self._opt_constants = opt.constants(self.dtype.type) if type(opt) is Adam else None
+        kernel = self._opt_kernel
         if kernel is None or theta.dtype is not self.dtype:
             super().update(opt, theta, g, lr, scale)
             return
@@ -257,7 +275,7 @@ class CompiledOps(Ops):
             kernel(theta, g, s, dt(lr))
             return
         assert isinstance(opt, Adam)
-        b2, omb1, omb2, eps = opt.constants(dt)  # (cached by the optimizer)
+        b2, omb1, omb2, eps = self._opt_constants  # Adam.constants in θ's dtype
         t = state.t
         c1, c2 = 1.0 - opt.beta1**t, 1.0 - opt.beta2**t  # Adam.corrections(t)
         kernel(theta, g, s, state.m, state.v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps,
