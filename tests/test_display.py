@@ -113,6 +113,7 @@ def test_history_to_dict_has_equal_columns_and_makes_a_dataframe(validation):
         == h.info
         == {  # type: ignore[attr-defined]
             "best_epoch": None,
+            "restored_epoch": None,
             "stopped_early": False,
             "diverged": False,
             "message": "finished 4 epochs",

@@ -83,13 +83,16 @@ def test_dict_input_draws_the_same_figure():
 def test_early_stopping_marks_the_kept_epoch_and_says_why():
     h = history()
     h.best_epoch, h.stopped_early = 9, True
-    h.message = "early stopping after epoch 12: no improvement for 3 epochs"
+    h.message = (
+        "early stopping after epoch 12: no improvement for 3 epochs; restored the parameters "
+        "of epoch 9"
+    )
     fig = plot_history(h, title="run")
     for ax in fig.axes:
-        marks = [ln for ln in ax.get_lines() if ln.get_label() == "kept (best) epoch"]
+        marks = [ln for ln in ax.get_lines() if ln.get_label() == "kept epoch 9 (restored)"]
         assert len(marks) == 1
         assert_array_equal(marks[0].get_xdata(), [9, 9])
-    assert fig._suptitle.get_text() == f"run\n{h.message}"
+    assert " ".join(fig._suptitle.get_text().split()) == f"run {h.message}"  # (wrapped)
 
 
 def test_log_scale_only_when_costs_span_orders_of_magnitude():

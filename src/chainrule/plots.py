@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import functools
 import io
+import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -270,6 +272,7 @@ def plot_history(
     if has_val and val_cost.size != epochs.size:
         raise ValueError(f"history has {epochs.size} epochs but {val_cost.size} validation costs")
     has_acc = bool(np.isfinite(train_acc).any() or np.isfinite(val_acc).any())
+    kept = _kept_epoch(h)  # the epoch whose parameters were restored, or None
 
     fig = _new_figure((10.0, 4.0) if has_acc else (6.0, 4.0))
     axes = fig.subplots(1, 2) if has_acc else [fig.subplots(1, 1)]
@@ -288,15 +291,13 @@ def plot_history(
         ax_acc: Axes = axes[1]
         ax_acc.plot(epochs, train_acc, color=_TRAIN_COLOR, marker=marker, ms=3, label="train")
         if has_val and np.isfinite(val_acc).any():
-            best = int(np.nanargmax(val_acc))
-            ax_acc.plot(
-                epochs,
-                val_acc,
-                color=_VAL_COLOR,
-                marker=marker,
-                ms=3,
-                label=f"validation (best {val_acc[best]:.4f})",
-            )
+            if kept is not None and kept in epochs:  # the value of the epoch the model kept
+                k = int(np.flatnonzero(epochs == kept)[0])
+                label = f"validation (kept epoch {kept}: {val_acc[k]:.4f})"
+            else:
+                best = int(np.nanargmax(val_acc))
+                label = f"validation (best {val_acc[best]:.4f}, epoch {epochs[best]:g})"
+            ax_acc.plot(epochs, val_acc, color=_VAL_COLOR, marker=marker, ms=3, label=label)
         ax_acc.set_ylabel("accuracy")
         ax_acc.set_title("accuracy")
         panels.append(ax_acc)
@@ -304,12 +305,14 @@ def plot_history(
         ax.set_xlabel("epoch")
         ax.grid(True, alpha=0.3)
         if epochs.size:
-            ax.set_xlim(min(0.0, epochs[0]), epochs[-1] + 0.5)
-        if h.best_epoch is not None and h.stopped_early:
-            ax.axvline(h.best_epoch, color="gray", ls="--", lw=1, label="kept (best) epoch")
+            ax.set_xlim(epochs[0] - 0.5, epochs[-1] + 0.5)  # (no epoch 0 on the axis)
+        if kept is not None:
+            ax.axvline(kept, color="gray", ls="--", lw=1, label=f"kept epoch {kept} (restored)")
         if epochs.size:
             ax.legend(loc="best", fontsize="small")
         else:
+            ax.set_xticks([])  # no epoch: no numbers on either axis
+            ax.set_yticks([])
             ax.text(
                 0.5,
                 0.5,
@@ -319,19 +322,54 @@ def plot_history(
                 transform=ax.transAxes,
                 color="gray",
             )
-    if epochs.size and epochs[-1] <= 20:
+    if epochs.size:
         from matplotlib.ticker import MaxNLocator
 
-        for ax in panels:
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for ax in panels:  # whole epochs only (a one-epoch run shows just "1")
+            if epochs[-1] - epochs[0] < 10:
+                ax.set_xticks(np.arange(math.ceil(epochs[0]), math.floor(epochs[-1]) + 1))
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if has_val and not np.isfinite(val_cost).all():
+        bad = int(np.argmax(~np.isfinite(val_cost)))
+        ax_cost.text(
+            0.02, 0.02, f"validation cost not finite from epoch {epochs[bad]:g} (not drawn)",
+            ha="left", va="bottom", transform=ax_cost.transAxes, color="tab:red",
+            fontsize="small",
+        )  # fmt: skip
+    if use_log:
+        _few_log_labels(ax_cost)
     suptitle = title or ""
-    if h.diverged or h.stopped_early:
+    if h.diverged or h.stopped_early or kept is not None:
         suptitle = f"{suptitle}\n{h.message}" if suptitle else h.message
     if suptitle:
-        fig.suptitle(suptitle, fontsize="medium")
+        # wrapped to the figure's width (about 11 characters an inch at this size)
+        width = int(fig.get_figwidth() * 11)
+        lines = [textwrap.fill(line, width) for line in suptitle.splitlines()]
+        fig.suptitle("\n".join(lines), fontsize="medium")
     if path is not None:
         save_figure(fig, path)
     return show(fig) if display else fig
+
+
+def _kept_epoch(h: Any) -> int | None:
+    """The epoch whose parameters early stopping restored (None: the last epoch's were kept)."""
+    restored = getattr(h, "restored_epoch", None)
+    if restored is not None:
+        return int(restored)
+    # a History saved before restored_epoch existed says so in its message
+    if h.best_epoch is not None and "restored the parameters of epoch" in (h.message or ""):
+        return int(h.best_epoch)
+    return None
+
+
+def _few_log_labels(ax: Axes) -> None:
+    """Label a log axis at 1, 2 and 5 times the powers of ten only, as plain numbers."""
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_costs(
@@ -339,6 +377,9 @@ def plot_costs(
     learning_rate: float,
     path: str | Path | None = None,
     every: int = 100,
+    *,
+    title: str | None = None,
+    final: tuple[int, float] | None = None,
 ) -> Figure:
     """The course's learning-curve figure: the cost every ``every`` iterations.
 
@@ -353,6 +394,12 @@ def plot_costs(
         Also write the figure there (atomically; format from the suffix).
     every : int, default=100
         Iterations between two recorded costs.
+    title : str, optional
+        Which model, put before the learning rate in the title
+        ("four-layer model [12288, 20, 7, 5, 1], learning rate = 0.0075").
+    final : (iteration, cost), optional
+        The cost after the last iteration, drawn as the curve's last point
+        (the course records none after iteration k·every).
 
     Returns
     -------
@@ -365,12 +412,15 @@ def plot_costs(
     if J.size == 0:
         raise ValueError("costs is empty: record at least one cost to plot")
     iterations = np.arange(J.size) * every
+    if final is not None:
+        iterations = np.append(iterations, int(final[0]))
+        J = np.append(J, float(final[1]))
     fig = _new_figure((6.0, 4.0))
     ax = fig.subplots(1, 1)
     ax.plot(iterations, J, color=_TRAIN_COLOR, marker="o" if J.size <= 30 else None, ms=3)
     ax.set_xlabel(f"iteration (cost recorded every {every})")
     ax.set_ylabel("cost J")
-    ax.set_title(f"Learning rate = {lr:g}")
+    ax.set_title(f"{title}, learning rate = {lr:g}" if title else f"Learning rate = {lr:g}")
     ax.grid(True, alpha=0.3)
     if not np.isfinite(J).all():
         bad = int(np.argmax(~np.isfinite(J)))

@@ -119,6 +119,9 @@ class History:
         validation lists are empty without validation data).
     best_epoch : int or None
         The epoch with the best monitored value (when early stopping monitors).
+    restored_epoch : int or None
+        The epoch whose parameters the network ended with when early stopping
+        restored them (None: the network holds its last epoch's).
     stopped_early : bool
     diverged : bool
     message : str
@@ -132,6 +135,7 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
     best_epoch: int | None = None
+    restored_epoch: int | None = None
     stopped_early: bool = False
     diverged: bool = False
     message: str = ""
@@ -151,7 +155,7 @@ class History:
         Parameters
         ----------
         scalars : bool, default=False
-            Also put ``best_epoch``, ``stopped_early``, ``diverged`` and
+            Also put ``best_epoch``, ``restored_epoch``, ``stopped_early``, ``diverged`` and
             ``message`` into the dict itself (every field, the JSON form that
             model files hold).
         """
@@ -175,9 +179,11 @@ class History:
 
     @property
     def info(self) -> dict[str, Any]:
-        """What is not per epoch: ``best_epoch``, ``stopped_early``, ``diverged``, ``message``."""
+        """What is not per epoch: ``best_epoch``, ``restored_epoch``, ``stopped_early``,
+        ``diverged``, ``message``."""
         return {
             "best_epoch": self.best_epoch,
+            "restored_epoch": self.restored_epoch,
             "stopped_early": self.stopped_early,
             "diverged": self.diverged,
             "message": self.message,
@@ -1074,6 +1080,7 @@ def _finish(hist: History, net: Network, stopper: _EarlyStopping | None, patienc
     # last epoch), as Keras's ``restore_best_weights`` does since Keras 3.
     if stopper is not None and not hist.diverged and stopper.restore(net.theta, hist.epoch[-1]):
         restored = f"; restored the parameters of epoch {hist.best_epoch}"
+        hist.restored_epoch = hist.best_epoch
     if hist.stopped_early:
         hist.message = (
             f"early stopping after epoch {hist.epoch[-1]}: no improvement for "

@@ -181,7 +181,11 @@ def run(args: argparse.Namespace) -> int:
                 "m": int(y.size),
             }
         plot_path = out / f"{stem}_costs.png"
-        plot_costs(costs, args.learning_rate, plot_path, every=100)
+        # the cost after the last iteration (the course records one every 100 only)
+        AL, _ = stepwise.L_model_forward(train_x, parameters)
+        final = (args.iterations, float(stepwise.compute_cost(AL, train_y)))
+        plot_costs(costs, args.learning_rate, plot_path, every=100,
+                   title=f"{name} model {list(dims)}", final=final)  # fmt: skip
         record["plot"] = str(plot_path)
         print(f"trained in {seconds:.1f} s; cost plot: {plot_path}")
         results[name] = record
