@@ -240,3 +240,19 @@ def test_fit_uses_the_kernels_and_equals_numpy(monkeypatch):
     assert_same_params(*nets)
     assert hists[0].to_dict() == hists[1].to_dict()
     assert all(math.isfinite(c) for c in hists[1].train_cost)
+
+
+def test_the_shared_ops_keep_no_optimizer_or_state_alive():
+    """compiled_ops(dtype) is shared by every fit: it must not hold a run's state arrays."""
+    import gc
+    import weakref
+
+    o = _kernels.compiled_ops("float64")
+    opt = get_optimizer("adam")
+    theta, g = np.ones(1000), np.full(1000, 0.5)
+    o.update(opt, theta, g, 0.01, 1.0)
+    ref_opt, ref_m = weakref.ref(opt), weakref.ref(opt.state.m)
+    del opt
+    gc.collect()
+    assert ref_opt() is None
+    assert ref_m() is None

@@ -176,8 +176,7 @@ class CompiledOps(Ops):
         dt = self.dtype.type
         self._zero, self._one = dt(0), dt(1)
         self._compiled: dict[str, Any] = {}
-        self._last_state: Any = None  # the optimizer state update() produced last
-        self._opt: Any = None  # the optimizer update() saw last, its kernel and constants
+        self._opt: Any = None  # the key of the optimizer update() saw last, its kernel, constants
         self._opt_kernel: Any = None
         self._opt_constants: Any = None
 
@@ -255,8 +254,10 @@ class CompiledOps(Ops):
         return None
 
     def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
-        key = (opt, getattr(opt, "beta1", None), getattr(opt, "beta2", None))
-        if key != self._opt:  # what this optimizer needs, looked up once (again if β changes)
+        # the kernel depends on the class, Adam's constants on β₁, β₂, ε: looked up once per
+        # such key (no reference to the optimizer or its state is kept here)
+        key = (type(opt), *(getattr(opt, k, None) for k in ("beta1", "beta2", "epsilon")))
+        if key != self._opt:
             self._opt, self._opt_kernel = key, self._kernel_for(opt)
             self._opt_constants = opt.constants(self.dtype.type) if type(opt) is Adam else None
         kernel = self._opt_kernel
@@ -264,12 +265,10 @@ class CompiledOps(Ops):
             super().update(opt, theta, g, lr, scale)
             return
         dt = self.dtype.type
-        state = opt.state
-        # (the state this method left last step fits θ; anything else is checked again)
-        if state is None or (state is not self._last_state and not opt.fits(theta)):
+        if not opt.fits(theta):
             opt.init(theta)
-            state = opt.state
-        opt.state = state = self._last_state = state.__class__(state.t + 1, *state[1:])
+        state = opt.state
+        opt.state = state = state.__class__(state.t + 1, *state[1:])  # t ← t + 1
         s = dt(scale)  # the gradient's 1/m, multiplied into each entry first (or 1)
         if type(opt) is SGD:
             kernel(theta, g, s, dt(lr))
