@@ -256,7 +256,8 @@ class CompiledOps(Ops):
     def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
         # the kernel depends on the class, Adam's constants on β₁, β₂, ε: looked up once per
         # such key (no reference to the optimizer or its state is kept here)
-        key = (type(opt), *(getattr(opt, k, None) for k in ("beta1", "beta2", "epsilon")))
+        d = opt.__dict__
+        key = (type(opt), d.get("beta1"), d.get("beta2"), d.get("epsilon"))
         if key != self._opt:
             self._opt, self._opt_kernel = key, self._kernel_for(opt)
             self._opt_constants = opt.constants(self.dtype.type) if type(opt) is Adam else None
