@@ -47,11 +47,11 @@ _kernels: dict[str, Any] = {}
 def _numba_kernels() -> dict[str, Any]:
     """The compiled updates over flat vectors ({} without numba), compiled once.
 
-    Bit-for-bit the operations of :meth:`chainrule.optim.SGD._update` and
-    :meth:`chainrule.optim.Adam._update`, element by element, in the same order
+    Bit-for-bit the operations of :meth:`chainrule.optim.SGD.update` and
+    :meth:`chainrule.optim.Adam.update`, element by element, in the same order
     and in the parameters' dtype (every scalar is passed in that dtype; no
     fast-math, so no reassociation or FMA contraction), with the gradient's
-    1/m multiplied in first: ``tests/test_fastpath.py`` compares them.
+    1/m multiplied in first: ``tests/test_kernels.py`` compares them.
     """
     if _kernels or os.environ.get("CHAINRULE_NUMBA", "1") == "0":
         return _kernels
