@@ -266,18 +266,14 @@ class CompiledOps(Ops):
             super().update(opt, theta, g, lr, scale)
             return
         dt = self.dtype.type
-        if not opt.fits(theta):
-            opt.init(theta)
-        state = opt.state
-        opt.state = state = state.__class__(state.t + 1, *state[1:])  # t ← t + 1
+        state = opt.advance(theta)
         s = dt(scale)  # the gradient's 1/m, multiplied into each entry first (or 1)
         if type(opt) is SGD:
             kernel(theta, g, s, dt(lr))
             return
         assert isinstance(opt, Adam)
         b2, omb1, omb2, eps = self._opt_constants  # Adam.constants in θ's dtype
-        t = state.t
-        c1, c2 = 1.0 - opt.beta1**t, 1.0 - opt.beta2**t  # Adam.corrections(t)
+        c1, c2 = opt.corrections(state.t)
         kernel(theta, g, s, state.m, state.v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps,
                dt(lr) / dt(c1))  # fmt: skip
 

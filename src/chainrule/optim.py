@@ -177,10 +177,19 @@ class Optimizer:
         lr : float
             This step's learning rate α.
         """
+        self.update(self.advance(theta), theta, g, theta.dtype.type(lr))
+
+    def advance(self, theta: Array) -> Any:
+        """Count one more step for parameters θ and return the state it runs with.
+
+        Starts from the zero state when the current one does not fit θ; then
+        t ← t + 1.  (:meth:`step` calls it; so does a compiled update.)
+        """
         if not self.fits(theta):
             self.init(theta)
-        self.state = state = self.state.__class__(self.state.t + 1, *self.state[1:])  # t ← t + 1
-        self.update(state, theta, g, theta.dtype.type(lr))
+        state = self.state
+        self.state = state = state.__class__(state.t + 1, *state[1:])  # t ← t + 1
+        return state
 
     def config(self) -> dict[str, Any]:
         """Hyper-parameters (JSON-able)."""

@@ -606,7 +606,7 @@ class Trainer:
             AL.argmax(axis=0, out=rec.argmax[record])
         if self.net.l2:
             # (m_b / m_L2) ‖W‖² before the update, m_L2 = l2_m or m_b (see epoch())
-            sq = sum(float(np.vdot(W, W)) for W in self.net.Ws)
+            sq = sum(float(np.vdot(W, W)) for W in self.Ws)
             rec.sq += sq if self.l2_m is None else sq * (mb / self.l2_m)
 
     def _record(self) -> _Record:
