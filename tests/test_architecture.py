@@ -111,7 +111,7 @@ def test_imports_only_go_down(module):
 
 
 def test_no_import_cycle_within_a_package():
-    """Inside stepwise/ and cli/ the modules import each other without a cycle."""
+    """Inside stepwise/, data/ and cli/ the modules import each other without a cycle."""
     graph = {m: {t for t, _ in _imports(m, MODULES[m], MODULES)} for m in CHECKED}
 
     def visit(m: str, stack: list[str], done: set[str]) -> None:
@@ -126,6 +126,40 @@ def test_no_import_cycle_within_a_package():
     done: set[str] = set()
     for m in CHECKED:
         visit(m, [], done)
+
+
+# package -> its modules in order: a module imports only modules before it in its package
+# (the order of the table in ARCHITECTURE.md and in the package's docstring)
+WITHIN = {
+    "data": [
+        "data.paths",
+        "data.dataset",
+        "data.scalers",
+        "data.splits",
+        "data.from_rows",
+        "data.readers",
+        "data.sklearn_sets",
+        "data.catvnoncat",
+        "data.mnist",
+        "data.load",
+        "data",
+    ],
+}
+
+
+@pytest.mark.parametrize("package", sorted(WITHIN))
+def test_modules_of_a_package_import_only_those_before_them(package):
+    order = WITHIN[package]
+    assert sorted(order) == sorted(m for m in MODULES if _top(m) == package), "update WITHIN"
+    bad = [
+        f"{module}:{line} imports {target}"
+        for i, module in enumerate(order)
+        for target, line in _imports(module, MODULES[module], MODULES)
+        if _top(target) == package and order.index(target) >= i
+    ]
+    assert not bad, f"imports against the order of {package}/ (see ARCHITECTURE.md):\n" + "\n".join(
+        bad
+    )
 
 
 def test_the_checker_sees_an_upward_import(tmp_path):

@@ -40,6 +40,7 @@ from chainrule.data import (
     read_idx,
     train_val_test_split,
 )
+from chainrule.data.readers import read_csv
 
 # name -> (examples, features, classes or None, task)
 SKLEARN_FACTS = {
@@ -80,7 +81,8 @@ def test_default_data_dir_fallbacks(monkeypatch, tmp_path):
     monkeypatch.delenv(DATA_ENV_VAR, raising=False)
     (tmp_path / "repo").mkdir()
     monkeypatch.chdir(tmp_path / "repo")
-    from_file = Path(data.__file__).resolve().parents[3] / "shared" / "data"
+    # <repository>/src/chainrule/data/__init__.py -> <repository>/../shared/data
+    from_file = Path(data.__file__).resolve().parents[4] / "shared" / "data"
     expected = from_file if from_file.is_dir() else (tmp_path / "shared" / "data").resolve()
     assert default_data_dir() == expected
 
@@ -335,7 +337,7 @@ def test_csv_without_data_rows_is_one_clear_error_and_no_numpy_warning(tmp_path,
             load_dataset(path)
         assert str(info.value).startswith(str(path))
         with pytest.raises(ValueError, match=pattern):
-            data._read_csv(path, has_target=False)
+            read_csv(path, has_target=False)
 
 
 def test_csv_string_class_labels_map_to_indices_with_names_kept(tmp_path):
@@ -410,10 +412,10 @@ def test_csv_messages_are_our_own_and_name_the_cli_options(tmp_path):
 def test_read_csv_without_target_reads_every_column(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("# features only\n1,2,3\n4,5,6\n")
-    X, y, header, col = data._read_csv(path, has_target=False)
+    X, y, header, col = read_csv(path, has_target=False)
     np.testing.assert_array_equal(X, [[1, 2, 3], [4, 5, 6]])
     assert (y, header, col) == (None, None, None)
-    X, y, header, col = data._read_csv(path, -1, has_target=False)  # drop a column, no label
+    X, y, header, col = read_csv(path, -1, has_target=False)  # drop a column, no label
     np.testing.assert_array_equal(X, [[1, 2], [4, 5]])
     assert y is None
     assert col == 2
@@ -423,7 +425,7 @@ def test_read_csv_without_target_reads_every_column(tmp_path):
         match=r"line 1, column index 2: 'cat' is not a number; every column must hold numbers "
         r"\(column 2 holds text in every row; to drop it: target_column=2\)$",
     ):
-        data._read_csv(path, has_target=False)
+        read_csv(path, has_target=False)
 
 
 def test_load_dataset_npz_rows_are_examples(tmp_path):

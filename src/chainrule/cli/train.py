@@ -71,7 +71,12 @@ import numpy as np
 
 from chainrule.cli import UsageError, interrupt_exit_code, signal_name
 from chainrule.cli._common import one_line_errors
-from chainrule.data import apply_preprocessing, scaler_from_metadata
+from chainrule.data import (
+    InapplicableArgumentError,
+    apply_preprocessing,
+    read_table,
+    scaler_from_metadata,
+)
 from chainrule.head import OutputHead, class_indices
 from chainrule.training import epochs_text
 
@@ -1331,70 +1336,6 @@ def _head_of(net: Network, meta: dict[str, Any]) -> OutputHead:
     )
 
 
-def _read_rows(
-    path: Path, target_column: Any, *, need_target: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """A .csv/.npz file of examples as rows -> (X_rows (m, n) float64, y (m,) or None)."""
-    from chainrule.data import _read_csv
-
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".npz"):
-        raise ValueError(f"{path}: unsupported file type {suffix!r}; use a .csv or .npz file")
-    if not path.is_file():
-        raise FileNotFoundError(f"data file not found: {path}")
-    y: np.ndarray | None = None
-    if suffix == ".csv":
-        X, y, _, _ = _read_csv(path, target_column, has_target=need_target)
-    else:
-        if target_column is not None:
-            raise UsageError("--target-column applies to .csv files; a .npz file has arrays")
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                keys = list(z.keys())
-                if "X" in keys:
-                    X = z["X"]
-                elif len(keys) == 1 and not need_target:
-                    X = z[keys[0]]
-                else:
-                    raise ValueError(f"{path} must hold an array 'X' (m, n); it holds {keys}")
-                if need_target:
-                    if "y" not in keys:
-                        raise ValueError(f"{path} must hold arrays 'X' (m, n) and 'y' (m,)")
-                    y = z["y"]
-        except ValueError as exc:
-            if str(path) in str(exc):
-                raise
-            raise ValueError(f"{path}: cannot read this .npz file: {exc}") from None
-        except (OSError, EOFError) as exc:
-            raise ValueError(f"{path}: cannot read this .npz file: {exc}") from None
-    X = np.asarray(X)
-    if X.ndim == 1:
-        X = X.reshape(1, -1)
-    if X.ndim != 2:
-        raise ValueError(f"{path}: expected a 2-D array of examples as rows, got shape {X.shape}")
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"{path}: features must be numbers, got dtype {X.dtype}")
-    X = X.astype(np.float64)
-    if X.shape[0] == 0:
-        raise ValueError(f"{path}: no examples")
-    if not np.isfinite(X).all():
-        r, c = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(f"{path}: non-finite value {X[r, c]} in example (row) {r}, column {c}")
-    if y is None:
-        return X, y
-    y = np.asarray(y)
-    if y.ndim == 0 or y.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"{path}: X has {X.shape[0]} examples (rows) but y has "
-            f"{y.shape[0] if y.ndim else 'a single value'} (X {X.shape}, y {y.shape}); "
-            "files hold one example per row"
-        )
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        r = int(np.argwhere(~np.isfinite(y.reshape(len(y), -1)))[0, 0])
-        raise ValueError(f"{path}: non-finite label {y[r]} in example (row) {r}")
-    return X, y
-
-
 def _stored_preprocessing(meta: dict[str, Any], model: Any) -> dict[str, Any]:
     """The input scaling stored in the model file; a note on stderr when there is none.
 
@@ -1519,7 +1460,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         target = _column_arg(args.target_column)
         if target is None and path.suffix.lower() == ".csv":
             target = meta.get("target_column")  # the label column train read, if it was a CSV
-        X_rows, y = _read_rows(path, target, need_target=True)
+        try:
+            X_rows, y = read_table(path, target, need_target=True)
+        except InapplicableArgumentError as exc:  # --target-column with a .npz file
+            raise UsageError(exc.for_cli()) from None
         assert y is not None
         _check_features(X_rows, net, path, meta.get("target_column"))
         preprocessing = _stored_preprocessing(meta, args.model)
@@ -1628,7 +1572,10 @@ def run_predict(args: argparse.Namespace) -> int:
             f"{head.activation} ({'regression' if head.targets == 'values' else 'scores'})"
         )
     path = Path(args.input).expanduser()
-    X_rows, _ = _read_rows(path, _column_arg(args.target_column), need_target=False)
+    try:
+        X_rows, _ = read_table(path, _column_arg(args.target_column), need_target=False)
+    except InapplicableArgumentError as exc:  # --target-column with a .npz file
+        raise UsageError(exc.for_cli()) from None
     _check_features(X_rows, net, path, meta.get("target_column"))
     pre = _stored_preprocessing(meta, args.model)
     X = _apply_checked(str(path), X_rows.T, pre, net.dtype, rows=True)
