@@ -128,6 +128,51 @@ def test_no_import_cycle_within_a_package():
         visit(m, [], done)
 
 
+# within a package: its modules (named relative to it) in layers, by the same rule as ORDER;
+# the package's own __init__ re-exports and may import any of them
+WITHIN = {
+    "symbolic": [
+        ["lazy_sympy", "cache"],
+        ["formula.lexer"],
+        ["formula.parser"],
+        ["formula.latex"],
+        ["formula.evaluate"],
+        ["formula.printing"],
+        ["formula"],
+        ["results"],
+        ["derivations.checks"],
+        ["derivations.forms"],
+        [
+            "derivations.activations",
+            "derivations.losses",
+            "derivations.pairings",
+            "derivations.backprop",
+        ],
+        ["derivations"],
+        ["catalogue"],
+    ],
+}
+
+
+@pytest.mark.parametrize("package", sorted(WITHIN))
+def test_imports_within_a_package_go_down(package):
+    """E.g. symbolic's formula language never imports a derivation (see ARCHITECTURE.md)."""
+    rank = {name: r for r, names in enumerate(WITHIN[package]) for name in names}
+    rank[""] = len(WITHIN[package])
+    inside = {m.removeprefix(package).removeprefix("."): m for m in MODULES if _top(m) == package}
+    assert set(inside) == set(rank), "modules missing from WITHIN or gone: " + str(
+        sorted(set(inside) ^ set(rank))
+    )
+    bad = [
+        f"{module}:{line} imports {target}"
+        for name, module in inside.items()
+        for target, line in _imports(module, MODULES[module], MODULES)
+        if _top(target) == package
+        and rank[target.removeprefix(package).removeprefix(".")] >= rank[name]
+    ]
+    assert not bad, f"upward imports inside {package}/:\n" + "\n".join(bad)
+
+
 def test_the_checker_sees_an_upward_import(tmp_path):
     """The oracle can fail: a core module importing network is reported."""
     fake = tmp_path / "backprop.py"
