@@ -17,6 +17,7 @@ from chainrule.activations import LeakyReLU, Sigmoid, Tanh
 from chainrule.symbolic.cache import Registry, cached
 from chainrule.symbolic.derivations.forms import ACTIVATION_KEYS, activation_key
 
+# restated on purpose (it is the oracle): the names `chainrule.symbolic` had as one module
 PUBLIC = {
     "INSTALL_HINT",
     "Derivation",
