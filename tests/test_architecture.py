@@ -40,6 +40,18 @@ ORDER = [
 RANK: dict[str, float] = {name: rank for rank, names in enumerate(ORDER) for name in names}
 RANK[""] = RANK["cli"] - 0.5  # the package itself (``from chainrule import __version__``): cli only
 
+# inside a package, submodule -> rank: a submodule imports only the package's lower ones (its
+# __init__ re-exports them and may import any)
+PACKAGE_ORDER = {
+    "explain": [
+        ["explain.document"],
+        ["explain.render", "explain.canonical"],
+        ["explain.sections", "explain.verification"],
+        ["explain.explanation"],
+        ["explain.docs_page"],
+    ],
+}
+
 
 def _top(module: str) -> str:
     """The layer a module belongs to: ``stepwise.regularization`` → ``stepwise``."""
@@ -135,3 +147,18 @@ def test_the_checker_sees_an_upward_import(tmp_path):
     got = _imports("backprop", fake, MODULES)
     assert ("network", 1) in got
     assert ("losses", 2) in got
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGE_ORDER))
+def test_imports_inside_a_package_only_go_down(package):
+    """Each package's table (and ARCHITECTURE.md) lists its modules in import order."""
+    rank = {m: r for r, names in enumerate(PACKAGE_ORDER[package]) for m in names}
+    inside = {m for m in CHECKED if m.startswith(package + ".")}
+    assert inside == set(rank), "modules missing from or unknown to PACKAGE_ORDER"
+    bad = [
+        f"{module}:{line} imports {target}"
+        for module in sorted(inside)
+        for target, line in _imports(module, MODULES[module], MODULES)
+        if target == package or (target in rank and rank[target] >= rank[module])
+    ]
+    assert not bad, f"upward imports inside {package}/ (see ARCHITECTURE.md):\n" + "\n".join(bad)
