@@ -50,6 +50,11 @@ PACKAGE_ORDER = {
         ["explain.explanation"],
         ["explain.docs_page"],
     ],
+    "sklearn": [
+        ["sklearn._params"],
+        ["sklearn._base"],
+        ["sklearn._classifier", "sklearn._regressor"],
+    ],
 }
 
 
