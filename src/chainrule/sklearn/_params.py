@@ -137,7 +137,11 @@ def _fill(doc: str, table: Iterable[Param]) -> str:
 
 @parameters
 class CommonParameters:
-    """The parameters shared by both estimators (declarations only: no methods)."""
+    """The parameters shared by both estimators (declarations only: no methods).
+
+    A table written as code: the declarations have the same shape by design (a duplicate-code
+    scan pairs some of them), and each is the one place its parameter is stated.
+    """
 
     hidden_layer_sizes: Any = param(
         (100,),
