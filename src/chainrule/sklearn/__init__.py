@@ -61,6 +61,15 @@ becomes Σ wᵢ (scikit-learn's convention).  ``class_weight`` ("balanced" or a
 dict, as in scikit-learn) multiplies into ``sample_weight``.  Rows whose
 combined weight is zero are dropped before training, so a zero weight is
 *exactly* the same as removing the row (mini-batches included).
+
+The package
+-----------
+* ``_params``: every parameter stated once (type, default, scikit-learn
+  constraints, doc); the constraints and the docstrings' Parameters sections
+  are derived from it;
+* ``_base``: ``_BaseNet``, the parameters → :class:`chainrule.Network`, one
+  ``fit``/``partial_fit``, the forward pass on rows;
+* ``_classifier``, ``_regressor``: each task's targets and predictions.
 """
 
 from chainrule.sklearn._classifier import NetClassifier
