@@ -68,7 +68,6 @@ from chainrule.symbolic.formula import (
 )
 
 # explain.py's Markdown imports it under this name (formula.latex.md_inline is its home)
-from chainrule.symbolic.formula.latex import md_inline as _md_inline  # noqa: F401
 from chainrule.symbolic.lazy_sympy import INSTALL_HINT, available, require_sympy
 from chainrule.symbolic.results import Derivation, Step
 
