@@ -155,7 +155,7 @@ def test_a_nielsen_model_evaluates_without_naming_its_data(data_dir, tmp_path, c
 
 
 def test_small_costs_keep_significant_digits_and_headers_fit_80_columns(tmp_path, capsys):
-    from chainrule.cli.train import _fmt
+    from chainrule.cli.report import fmt as _fmt
 
     assert _fmt(8.58e-05) == "8.580e-05"
     assert _fmt(0.2134) == "0.2134"
