@@ -128,6 +128,42 @@ def test_no_import_cycle_within_a_package():
         visit(m, [], done)
 
 
+# inside cli/ (ARCHITECTURE.md, "The command line"): the same rule, one level down
+CLI_ORDER = [
+    ["cli._common"],
+    ["cli.options"],
+    ["cli.prepare"],
+    ["cli.report"],
+    [
+        "cli.train",
+        "cli.predict",
+        "cli.verify",
+        "cli.course",
+        "cli.nielsen",
+        "cli.check",
+        "cli.export",
+    ],
+    ["cli"],
+]
+CLI_RANK = {name: rank for rank, names in enumerate(CLI_ORDER) for name in names}
+
+
+def test_every_cli_module_has_a_rank():
+    cli = {m for m in CHECKED if _top(m) == "cli"}
+    assert cli == set(CLI_RANK), cli ^ set(CLI_RANK)
+
+
+@pytest.mark.parametrize("module", sorted(CLI_RANK))
+def test_cli_modules_import_only_lower_ones(module):
+    """The commands share _common, options, prepare and report; none imports another."""
+    bad = [
+        f"{module}:{line} imports {target}"
+        for target, line in _imports(module, MODULES[module], MODULES)
+        if _top(target) == "cli" and CLI_RANK[target] >= CLI_RANK[module]
+    ]
+    assert not bad, "upward imports inside cli/ (see ARCHITECTURE.md):\n" + "\n".join(bad)
+
+
 def test_the_checker_sees_an_upward_import(tmp_path):
     """The oracle can fail: a core module importing network is reported."""
     fake = tmp_path / "backprop.py"

@@ -6,6 +6,8 @@
   :func:`one_line_errors`: a usage error is one line on stderr,
   ``chainrule <command>: error: <what> (see 'chainrule <command> --help')``, exit code 2,
   instead of argparse's whole usage block.
+* :func:`refuse_overwriting_inputs` -- a usage error when a file a command would
+  write (``train --out``, ``predict --output``) is one of the files it reads.
 
 The option *values* are checked by the argument types of :mod:`chainrule.cli.options`,
 which raise :class:`argparse.ArgumentTypeError` with a message that names the option;
