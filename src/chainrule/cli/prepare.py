@@ -157,27 +157,20 @@ def fit_preprocessing(kind: str, X_train: np.ndarray) -> dict[str, Any]:
     """
     from chainrule.data import MinMaxScaler, Standardizer
 
-    if kind == "standard":
-        with np.errstate(all="ignore"):  # overflowing statistics are named by the caller
-            s = Standardizer().fit(X_train)
-        assert s.mean_ is not None
-        assert s.scale_ is not None
-        return {
-            "kind": "standard",
-            "mean": s.mean_.ravel().tolist(),
-            "std": s.scale_.ravel().tolist(),
-        }
-    if kind == "minmax":
-        with np.errstate(all="ignore"):
-            mm = MinMaxScaler().fit(X_train)
-        assert mm.min_ is not None
-        assert mm.range_ is not None
-        return {
-            "kind": "minmax",
-            "min": mm.min_.ravel().tolist(),
-            "range": mm.range_.ravel().tolist(),
-        }
-    return {"kind": "none"}
+    # kind -> the scaler, and (metadata key, the scaler's fitted attribute) per statistic
+    fitted = {
+        "standard": (Standardizer, (("mean", "mean_"), ("std", "scale_"))),
+        "minmax": (MinMaxScaler, (("min", "min_"), ("range", "range_"))),
+    }
+    if kind not in fitted:
+        return {"kind": "none"}
+    scaler_class, statistics = fitted[kind]
+    with np.errstate(all="ignore"):  # overflowing statistics are named by the caller
+        scaler = scaler_class().fit(X_train)
+    return {
+        "kind": kind,
+        **{key: np.ravel(getattr(scaler, attr)).tolist() for key, attr in statistics},
+    }
 
 
 _SCALING_VERB = {
