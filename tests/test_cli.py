@@ -987,6 +987,34 @@ def test_usage_errors_of_every_command_are_one_line(capsys, argv):
     assert line.endswith(f"(see 'chainrule {argv[0]} --help')")
 
 
+BAD_VALUES = [
+    (["train", "--epochs", "0"], "--epochs must be a positive integer, got 0"),
+    (["train", "--test-fraction", "1"], "--test-fraction must be a fraction in (0, 1), got 1.0"),
+    (["train", "--seed", "-1"], "--seed must be >= 0, got -1"),
+    (["train", "--threads", "two"], "--threads must be an integer, got 'two'"),
+    (["gradcheck", "--layers", "3,4,1", "--worst", "-1"], "--worst must be >= 0, got -1"),
+    (["gradcheck", "--layers", "3,4,1", "--epsilon", "inf"], "--epsilon must be a finite number"),
+    (["explain", "--layers", "3,4,1", "--dropout", "1"], "--dropout must be a fraction in [0, 1)"),
+    (["nielsen", "ch1", "--eta", "0"], "--eta must be a number > 0, got 0.0"),
+    (["nielsen", "ch1", "--lmbda", "-1"], "--lmbda must be a number >= 0, got -1.0"),
+    (["check", "f.py", "--seed", "-2"], "--seed must be >= 0, got -2"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv", [b[0] for b in BAD_VALUES], ids=[" ".join(b[0]) for b in BAD_VALUES]
+)
+def test_a_bad_option_value_names_the_option_and_exits_2(capsys, argv):
+    """One style for every command: the value is refused while parsing, naming its option."""
+    message = {tuple(a): m for a, m in BAD_VALUES}[tuple(argv)]
+    rc, out, err = run_cli(capsys, *argv)
+    assert rc == 2
+    assert out == ""
+    line = one_error_line(err, argv[0])
+    assert line.startswith(f"chainrule {argv[0]}: error: {message}")
+    assert line.endswith(f"(see 'chainrule {argv[0]} --help')")
+
+
 def _commands() -> list[str]:
     from chainrule.cli import build_parser
 

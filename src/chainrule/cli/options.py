@@ -106,7 +106,6 @@ def _checked(
             raise argparse.ArgumentTypeError(f"{option} must be {expected}, got {value}")
         return value
 
-    parse.__name__ = option  # argparse names a type by it in its own messages
     return parse
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule.cli._common import UsageError, add_command, refuse_overwriting_inputs, same_path
-from chainrule.cli.options import DEFAULTS
+from chainrule.cli.options import DEFAULTS, add_data_dir
 from chainrule.cli.prepare import (
     Prepared,
     apply_checked,
@@ -80,7 +80,7 @@ def register(subparsers: Any) -> None:
         help="a bundled set, or a .csv/.npz file with labels, one example per row "
         "(default: the model's own data set)",
     )
-    p.add_argument("--data", metavar="DIR", default=None, help="folder holding catvnoncat/, mnist/")
+    add_data_dir(p, "catvnoncat/ and mnist/")
     part = p.add_mutually_exclusive_group()
     part.add_argument(
         "--split",
