@@ -37,7 +37,7 @@ __all__ = ["register", "run"]
 
 def register(subparsers: Any) -> None:
     """Add the ``nielsen`` sub-command."""
-    from chainrule.nielsen import COSTS, L2_CONVENTIONS, RECIPES, WEIGHT_INITS
+    from chainrule.nielsen import RECIPES
 
     p = add_command(
         subparsers,
@@ -78,6 +78,20 @@ def register(subparsers: Any) -> None:
         default=None,
         help="output folder (created); default: nielsen-<recipe>-seed<S>",
     )
+    _add_book_options(p)
+    p.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="float64",
+        help="float64 (default, as the book's NumPy code) or float32",
+    )
+    add_progress_options(p, "no per-epoch lines")
+
+
+def _add_book_options(p: argparse.ArgumentParser) -> None:
+    """The settings of the book's runs, each default to the recipe's."""
+    from chainrule.nielsen import COSTS, L2_CONVENTIONS, WEIGHT_INITS
+
     g = p.add_argument_group("the book's settings (default: the recipe's)")
     g.add_argument(
         "--eta", type=positive_float("--eta"), default=None, metavar="η", help="learning rate η"
@@ -130,13 +144,6 @@ def register(subparsers: Any) -> None:
         help="all (default): training and evaluation cost and accuracy; "
         "accuracy: the evaluation accuracy only, as the book prints",
     )
-    p.add_argument(
-        "--dtype",
-        choices=DTYPES,
-        default="float64",
-        help="float64 (default, as the book's NumPy code) or float32",
-    )
-    add_progress_options(p, "no per-epoch lines")
 
 
 def _line(epoch: int, rec: dict[str, Any]) -> str:

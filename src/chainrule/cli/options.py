@@ -14,6 +14,9 @@ parser: the data, network, training and output options of ``train``; the
 network-from-options group and ``--convention`` of ``gradcheck`` and ``explain``;
 and the options several commands share (``--seed``, ``--data``, ``--progress`` and
 ``--quiet``).
+
+The ``add_argument`` calls here and in the commands' ``register`` are alike in
+shape by nature (a duplicate-code scan pairs them); each option is defined once.
 """
 
 from __future__ import annotations

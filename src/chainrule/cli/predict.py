@@ -59,6 +59,11 @@ __all__ = ["register", "run_evaluate", "run_predict"]
 
 def register(subparsers: Any) -> None:
     """Add the ``evaluate`` and ``predict`` sub-commands."""
+    _add_evaluate(subparsers)
+    _add_predict(subparsers)
+
+
+def _add_evaluate(subparsers: Any) -> None:
     p = add_command(
         subparsers,
         "evaluate",
@@ -103,6 +108,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
+
+def _add_predict(subparsers: Any) -> None:
     p = add_command(
         subparsers,
         "predict",

@@ -114,6 +114,12 @@ def network_from_args(args: argparse.Namespace) -> Any:
 
 def register(subparsers: Any) -> None:
     """Add the ``gradcheck``, ``explain`` and ``derive`` sub-commands."""
+    _add_gradcheck(subparsers)
+    _add_explain(subparsers)
+    _add_derive(subparsers)
+
+
+def _add_gradcheck(subparsers: Any) -> None:
     p = add_command(
         subparsers,
         "gradcheck",
@@ -167,6 +173,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--strict", action="store_true", help="exit 1 on 'inspect' too")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
+
+def _add_explain(subparsers: Any) -> None:
     p = add_command(
         subparsers,
         "explain",
@@ -204,6 +212,8 @@ def register(subparsers: Any) -> None:
         help="entries per tensor in the numerical check (default: 20)",
     )
 
+
+def _add_derive(subparsers: Any) -> None:
     p = add_command(
         subparsers,
         "derive",
