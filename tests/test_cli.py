@@ -16,8 +16,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -27,22 +25,19 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import chainrule
+from _clihelpers import (
+    evaluate_json,
+    flat,
+    one_error_line,
+    run_cli,
+    run_process,
+    train_ok,
+)
 from chainrule.cli import main
 from chainrule.data import load_dataset
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 IRIS_ARGS = ["--dataset", "iris", "--hidden-layers", "16", "--epochs", "30", "--no-progress"]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def flat(out: str) -> str:
-    """The output with every run of whitespace as one space: the header wraps at 80 columns."""
-    return " ".join(out.split())
 
 
 def table(out: str) -> dict[str, dict[str, float]]:
@@ -64,14 +59,6 @@ def wrote_folder(out: str) -> Path:
     m = re.search(r"^wrote (.+?)/  \(", out, flags=re.M)
     assert m is not None, out
     return Path(m.group(1))
-
-
-def one_error_line(err: str, command: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    assert lines[0].startswith(f"chainrule {command}: error: "), err
-    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -273,9 +260,7 @@ def test_regression_metrics_in_original_units(capsys, tmp_path):
     assert mse == pytest.approx(metrics["test"]["mse"], rel=1e-8)
     assert r2 == pytest.approx(metrics["test"]["r2"], rel=1e-7)
     assert y.std() > 50  # the targets really are in the original units (not standardised)
-    rc, out, err = run_cli(capsys, "evaluate", str(out_dir / "model.npz"), "--json")
-    assert rc == 0, err
-    res = json.loads(out)
+    res = evaluate_json(capsys, out_dir / "model.npz")
     assert res["mse"] == pytest.approx(metrics["test"]["mse"], rel=1e-12)
     assert res["r2"] == pytest.approx(metrics["test"]["r2"], rel=1e-12)
 
@@ -314,16 +299,12 @@ def test_csv_dataset_with_header_and_named_target(capsys, tmp_path):
     assert net.metadata["class_names"] == ["3", "7"]
     assert net.metadata["dataset"] == str(path.resolve())
     # evaluate: by default the test part of the same split (seed and fractions stored)
-    rc, out, err = run_cli(capsys, "evaluate", str(out_dir / "model.npz"), "--json")
-    assert rc == 0, err
-    res = json.loads(out)
+    res = evaluate_json(capsys, out_dir / "model.npz")
     metrics = json.loads((out_dir / "metrics.json").read_text())["metrics"]
     assert res["m"] == metrics["test"]["m"] == 24
     assert res["accuracy"] == metrics["test"]["accuracy"]
     # --all: the whole file; the stored target column is used
-    rc, out, err = run_cli(capsys, "evaluate", str(out_dir / "model.npz"), "--all", "--json")
-    assert rc == 0, err
-    res = json.loads(out)
+    res = evaluate_json(capsys, out_dir / "model.npz", "--all")
     assert res["m"] == 120
     pre = net.metadata["preprocessing"]
     Xs = (X.T - np.array(pre["mean"])[:, None]) / np.array(pre["std"])[:, None]
@@ -460,12 +441,15 @@ def test_evaluate_matches_training_metrics(capsys, iris_run):
     assert f"accuracy  {metrics['test']['accuracy']:.4f}" in out
     assert f"cost      {metrics['test']['cost']:.4f}" in out
     assert "iris (test split: 30 examples, seed 0)" in out
-    for split, part in (("val", "validation"), ("train", "train")):
-        rc, out, err = run_cli(capsys, "evaluate", model, "--split", split, "--json")
-        assert rc == 0, err
-        res = json.loads(out)
-        assert res["accuracy"] == metrics[part]["accuracy"]
-        assert res["cost"] == pytest.approx(metrics[part]["cost"], rel=1e-12)
+
+
+@pytest.mark.parametrize(("split", "part"), [("val", "validation"), ("train", "train")])
+def test_evaluate_each_split_matches_training_metrics(capsys, iris_run, split, part):
+    out_dir, text = iris_run
+    metrics = json.loads(text)["metrics"]
+    res = evaluate_json(capsys, out_dir / "model.npz", "--split", split)
+    assert res["accuracy"] == metrics[part]["accuracy"]
+    assert res["cost"] == pytest.approx(metrics[part]["cost"], rel=1e-12)
 
 
 def test_evaluate_on_a_labelled_file_uses_indices_when_names_differ(capsys, iris_run, tmp_path):
@@ -475,16 +459,7 @@ def test_evaluate_on_a_labelled_file_uses_indices_when_names_differ(capsys, iris
     X_rows = np.vstack([raw.X_train.T, raw.X_test.T])
     y = np.concatenate([raw.y_train, raw.y_test])
     np.savez(tmp_path / "all.npz", X=X_rows, y=y)
-    rc, out, err = run_cli(
-        capsys,
-        "evaluate",
-        str(out_dir / "model.npz"),
-        "--dataset",
-        str(tmp_path / "all.npz"),
-        "--json",
-    )
-    assert rc == 0, err
-    res = json.loads(out)
+    res = evaluate_json(capsys, out_dir / "model.npz", "--dataset", str(tmp_path / "all.npz"))
     pre = net.metadata["preprocessing"]
     Xs = (X_rows.T - np.array(pre["mean"])[:, None]) / np.array(pre["std"])[:, None]
     assert res["m"] == 150
@@ -492,19 +467,13 @@ def test_evaluate_on_a_labelled_file_uses_indices_when_names_differ(capsys, iris
     # the same examples with their labels as class names map to the same indices
     names = np.array(net.metadata["class_names"])[y]
     np.savez(tmp_path / "named.npz", X=X_rows, y=names)
-    rc, out, err = run_cli(
-        capsys,
-        "evaluate",
-        str(out_dir / "model.npz"),
-        "--dataset",
-        str(tmp_path / "named.npz"),
-        "--json",
+    named_res = evaluate_json(
+        capsys, out_dir / "model.npz", "--dataset", str(tmp_path / "named.npz")
     )
-    assert rc == 0, err
-    assert json.loads(out)["accuracy"] == res["accuracy"]
+    assert named_res["accuracy"] == res["accuracy"]
     # labels that are neither class names nor class indices are refused, naming them
     np.savez(tmp_path / "alien.npz", X=X_rows[:2], y=np.array(["setosa", "rose"]))
-    rc, out, err = run_cli(
+    rc, _out, err = run_cli(
         capsys, "evaluate", str(out_dir / "model.npz"), "--dataset", str(tmp_path / "alien.npz")
     )
     assert rc == 1
@@ -707,19 +676,22 @@ def test_evaluate_a_file_model_scores_the_test_split_it_was_trained_with(capsys,
     assert f"{path} (test split: 40 examples, seed 0)" in flat(out)
     assert "the split train made: test fraction 0.2, validation fraction 0.1, seed 0" in flat(out)
     assert f"mse       {metrics['test']['mse']:.4f}" in out
-    for split, part in (("test", "test"), ("val", "validation"), ("train", "train")):
-        rc, out, err = run_cli(capsys, "evaluate", str(model), "--split", split, "--json")
-        assert rc == 0, err
-        res = json.loads(out)
-        assert res["split"] == split
-        assert res["m"] == metrics[part]["m"]
-        assert res["mse"] == pytest.approx(metrics[part]["mse"], rel=1e-12)
-        assert res["cost"] == pytest.approx(metrics[part]["cost"], rel=1e-12)
     # naming the same file (another spelling of its path) is the same data: the same split
     rel = os.path.relpath(path)
-    rc, out, err = run_cli(capsys, "evaluate", str(model), "--dataset", rel, "--json")
-    assert rc == 0, err
-    assert json.loads(out)["mse"] == pytest.approx(metrics["test"]["mse"], rel=1e-12)
+    res = evaluate_json(capsys, model, "--dataset", rel)
+    assert res["mse"] == pytest.approx(metrics["test"]["mse"], rel=1e-12)
+
+
+@pytest.mark.parametrize(("split", "part"), [("test", "test"), ("val", "validation"),
+                                             ("train", "train")])  # fmt: skip
+def test_evaluate_a_file_model_scores_each_split_it_was_trained_with(capsys, file_run, split, part):
+    model, _ = file_run
+    metrics = json.loads((model.parent / "metrics.json").read_text())["metrics"]
+    res = evaluate_json(capsys, model, "--split", split)
+    assert res["split"] == split
+    assert res["m"] == metrics[part]["m"]
+    assert res["mse"] == pytest.approx(metrics[part]["mse"], rel=1e-12)
+    assert res["cost"] == pytest.approx(metrics[part]["cost"], rel=1e-12)
 
 
 def test_evaluate_all_and_another_file_score_every_row(capsys, file_run, tmp_path):
@@ -733,15 +705,12 @@ def test_evaluate_all_and_another_file_score_every_row(capsys, file_run, tmp_pat
     rc, out, err = run_cli(capsys, "evaluate", str(model), "--all")
     assert rc == 0, err
     assert "(whole file: 200 examples, training examples included)" in flat(out)
-    rc, out, err = run_cli(capsys, "evaluate", str(model), "--all", "--json")
-    res = json.loads(out)
+    res = evaluate_json(capsys, model, "--all")
     assert (res["split"], res["m"]) == ("all", 200)
     assert res["mse"] == pytest.approx(mse, rel=1e-10)
     copy = tmp_path / "copy.csv"
     shutil.copy(path, copy)  # another file: new data, scored whole
-    rc, out, err = run_cli(capsys, "evaluate", str(model), "--dataset", str(copy), "--json")
-    assert rc == 0, err
-    res = json.loads(out)
+    res = evaluate_json(capsys, model, "--dataset", str(copy))
     assert (res["split"], res["m"]) == ("file", 200)
     assert res["mse"] == pytest.approx(mse, rel=1e-10)
     rc, out, err = run_cli(capsys, "evaluate", str(model), "--dataset", str(copy), "--split", "val")
@@ -761,21 +730,14 @@ def test_evaluate_another_csv_reads_the_models_label_column(capsys, tmp_path):
     train, other = tmp_path / "train.csv", tmp_path / "other.csv"
     train.write_text("species,x1,x2\n" + body)  # the label is the FIRST column
     other.write_text("species,x1,x2\n" + body[: body.index("\n", 200) + 1])
-    out = tmp_path / "run"
-    argv = ["train", "--dataset", str(train), "--target-column", "species", "--epochs", "3"]
-    assert main([*argv, "--out", str(out), "--quiet", "--no-plot"]) == 0
-    capsys.readouterr()
+    argv = ["--dataset", str(train), "--target-column", "species", "--epochs", "3"]
+    model = train_ok(capsys, tmp_path / "run", *argv, "--quiet", "--no-plot")
     m_other = len(other.read_text().splitlines()) - 1
-    rc, o, err = run_cli(capsys, "evaluate", str(out / "model.npz"), "--dataset", str(other),
-                         "--json")  # fmt: skip
-    assert rc == 0, err
-    res = json.loads(o)
+    res = evaluate_json(capsys, model, "--dataset", str(other))
     assert (res["split"], res["m"]) == ("file", m_other)
     # the same as naming the column: the stored one is the default
-    rc, o2, err = run_cli(capsys, "evaluate", str(out / "model.npz"), "--dataset", str(other),
-                          "--json", "--target-column", "species")  # fmt: skip
-    assert rc == 0, err
-    assert json.loads(o2)["accuracy"] == res["accuracy"]
+    named = evaluate_json(capsys, model, "--dataset", str(other), "--target-column", "species")
+    assert named["accuracy"] == res["accuracy"]
 
 
 @pytest.mark.parametrize(
@@ -862,9 +824,9 @@ def test_data_file_errors_name_the_file_and_the_entry(capsys, tmp_path):
 
     good = tmp_path / "good.npz"
     np.savez(good, X=np.nan_to_num(rows[:, :3]), y=rows[:, 3].astype(int))
-    argv = ["train", "--dataset", str(good), "--epochs", "1", "--no-plot", "--quiet"]
-    assert main([*argv, "--out", str(tmp_path / "run")]) == 0
-    capsys.readouterr()
+    train_ok(
+        capsys, tmp_path / "run", "--dataset", str(good), "--epochs", "1", "--no-plot", "--quiet"
+    )
     short = tmp_path / "short.npz"
     np.savez(short, X=np.zeros((10, 3)), y=rows[:, 3].astype(int))
     model = str(tmp_path / "run" / "model.npz")
@@ -925,16 +887,11 @@ def test_csv_with_text_class_labels_trains_predicts_and_evaluates(capsys, tmp_pa
     predicted = [line.split(",")[1] for line in out.splitlines()[1:]]
     assert np.mean(np.array(predicted) == names) > 0.9
     # evaluate: the stored split; another file with the same names: labels mapped by name
-    rc, out, err = run_cli(capsys, "evaluate", str(out_dir / "model.npz"), "--json")
-    assert rc == 0, err
-    assert json.loads(out)["accuracy"] == test_acc
+    assert evaluate_json(capsys, out_dir / "model.npz")["accuracy"] == test_acc
     other = tmp_path / "other.csv"
     other.write_text("x1,x2,species\n" + body)
-    rc, out, err = run_cli(
-        capsys, "evaluate", str(out_dir / "model.npz"), "--dataset", str(other), "--json"
-    )
-    assert rc == 0, err
-    assert json.loads(out)["accuracy"] == pytest.approx(np.mean(np.array(predicted) == names))
+    res = evaluate_json(capsys, out_dir / "model.npz", "--dataset", str(other))
+    assert res["accuracy"] == pytest.approx(np.mean(np.array(predicted) == names))
     # a label column left in the input of predict: named, with the option to drop it
     rc, out, err = run_cli(capsys, "predict", str(out_dir / "model.npz"), str(path))
     assert rc == 1
@@ -996,14 +953,7 @@ def test_data_file_errors_are_one_line_in_our_words(
 def test_empty_csv_prints_no_numpy_warning_in_a_real_process(tmp_path):
     """Review item 5, as the user saw it: stderr had loadtxt's UserWarning and its source line."""
     path = _csv(tmp_path, "empty.csv", "")
-    proc = subprocess.run(
-        [sys.executable, "-m", "chainrule", "train", "--dataset", str(path), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_env(),
-        cwd=tmp_path,
-    )
+    proc = run_process(tmp_path, "train", "--dataset", str(path), "--quiet")
     assert proc.returncode == 1
     assert proc.stderr == f"chainrule train: error: {path}: no data rows (the file is empty)\n"
 
@@ -1037,6 +987,34 @@ def test_usage_errors_of_every_command_are_one_line(capsys, argv):
     assert line.endswith(f"(see 'chainrule {argv[0]} --help')")
 
 
+BAD_VALUES = [
+    (["train", "--epochs", "0"], "--epochs must be a positive integer, got 0"),
+    (["train", "--test-fraction", "1"], "--test-fraction must be a fraction in (0, 1), got 1.0"),
+    (["train", "--seed", "-1"], "--seed must be >= 0, got -1"),
+    (["train", "--threads", "two"], "--threads must be an integer, got 'two'"),
+    (["gradcheck", "--layers", "3,4,1", "--worst", "-1"], "--worst must be >= 0, got -1"),
+    (["gradcheck", "--layers", "3,4,1", "--epsilon", "inf"], "--epsilon must be a finite number"),
+    (["explain", "--layers", "3,4,1", "--dropout", "1"], "--dropout must be a fraction in [0, 1)"),
+    (["nielsen", "ch1", "--eta", "0"], "--eta must be a number > 0, got 0.0"),
+    (["nielsen", "ch1", "--lmbda", "-1"], "--lmbda must be a number >= 0, got -1.0"),
+    (["check", "f.py", "--seed", "-2"], "--seed must be >= 0, got -2"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv", [b[0] for b in BAD_VALUES], ids=[" ".join(b[0]) for b in BAD_VALUES]
+)
+def test_a_bad_option_value_names_the_option_and_exits_2(capsys, argv):
+    """One style for every command: the value is refused while parsing, naming its option."""
+    message = {tuple(a): m for a, m in BAD_VALUES}[tuple(argv)]
+    rc, out, err = run_cli(capsys, *argv)
+    assert rc == 2
+    assert out == ""
+    line = one_error_line(err, argv[0])
+    assert line.startswith(f"chainrule {argv[0]}: error: {message}")
+    assert line.endswith(f"(see 'chainrule {argv[0]} --help')")
+
+
 def _commands() -> list[str]:
     from chainrule.cli import build_parser
 
@@ -1056,29 +1034,10 @@ def test_an_unknown_option_names_its_command(capsys, command):
 
 
 def test_predict_proba_of_a_regression_model_is_a_usage_error(capsys, tmp_path):
-    out_dir = tmp_path / "reg"
-    assert (
-        main(
-            [
-                "train",
-                "--dataset",
-                "diabetes",
-                "--epochs",
-                "1",
-                "--hidden-layers",
-                "4",
-                "--out",
-                str(out_dir),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
-    capsys.readouterr()
+    argv = ["--dataset", "diabetes", "--epochs", "1", "--hidden-layers", "4", "--quiet"]
+    model = train_ok(capsys, tmp_path / "reg", *argv)
     np.savetxt(tmp_path / "x.csv", np.zeros((2, 10)), delimiter=",")
-    rc, _out, err = run_cli(
-        capsys, "predict", str(out_dir / "model.npz"), str(tmp_path / "x.csv"), "--proba"
-    )
+    rc, _out, err = run_cli(capsys, "predict", str(model), str(tmp_path / "x.csv"), "--proba")
     assert rc == 2
     assert "--proba needs a classifier" in one_error_line(err, "predict")
 
@@ -1105,23 +1064,10 @@ def test_top_level_help_lists_the_commands(capsys):
 # -- real processes ---------------------------------------------------------------------------
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("CHAINRULE_DEBUG", None)
-    return env
-
-
 @pytest.mark.slow
 def test_python_dash_m_train_subprocess(tmp_path):
     out_dir = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "chainrule", "train", "--epochs", "2", "--out", str(out_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_env(),
-        cwd=tmp_path,
-    )
+    proc = run_process(tmp_path, "train", "--epochs", "2", "--out", str(out_dir))
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert wrote_folder(proc.stdout) == out_dir
@@ -1136,24 +1082,11 @@ def test_console_script_subprocess(tmp_path):
     exe = shutil.which("chainrule")
     if exe is None:
         pytest.skip("the 'chainrule' console script is not on PATH (pip install -e . installs it)")
-    proc = subprocess.run(
-        [exe, "train", "--dataset", "iris", "--epochs", "2", "--quiet", "--out", "r"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_env(),
-        cwd=tmp_path,
-    )
+    proc = run_process(tmp_path, "train", "--dataset", "iris", "--epochs", "2", "--quiet",
+                       "--out", "r", exe=exe)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "r" / "model.npz").is_file()
-    proc = subprocess.run(
-        [exe, "evaluate", "r/model.npz", "--dataset", "nope"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_env(),
-        cwd=tmp_path,
-    )
+    proc = run_process(tmp_path, "evaluate", "r/model.npz", "--dataset", "nope", exe=exe)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr

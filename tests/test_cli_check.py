@@ -8,25 +8,17 @@ docs/check.md.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import course_solutions
+from _clihelpers import run_cli, run_process
 from chainrule.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "my_assignment.py"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def write(tmp_path: Path, text: str, name: str = "my.py") -> str:
@@ -36,16 +28,7 @@ def write(tmp_path: Path, text: str, name: str = "my.py") -> str:
 
 
 def test_the_docs_report_card_is_what_a_real_process_prints() -> None:
-    env = dict(os.environ)
-    env.pop("CHAINRULE_DEBUG", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "chainrule", "check", "docs/examples/my_assignment.py"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
+    proc = run_process(ROOT, "check", "docs/examples/my_assignment.py")
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr == ""
     docs = (ROOT / "docs" / "check.md").read_text(encoding="utf-8")

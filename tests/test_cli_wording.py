@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from _clihelpers import run_cli, train_ok
 from chainrule.cli import build_parser, main
 from chainrule.data import DataNotFoundError, load_mnist
 
 
 @pytest.mark.parametrize("command", ["gradcheck", "explain"])
 def test_a_bad_output_and_loss_pair_is_worded_in_options(command, capsys):
-    code = main([command, "--layers", "4,3,1", "--output", "relu", "--loss", "bce"])
-    err = capsys.readouterr().err
+    code, _, err = run_cli(
+        capsys, command, "--layers", "4,3,1", "--output", "relu", "--loss", "bce"
+    )
     assert code == 2
     assert "--output sigmoid or softmax, not relu" in err
     assert "--loss squared_error" in err
@@ -20,8 +22,8 @@ def test_a_bad_output_and_loss_pair_is_worded_in_options(command, capsys):
 
 
 def test_a_one_unit_softmax_names_the_layers_option(capsys):
-    assert main(["explain", "--layers", "4,3,1", "--output", "softmax"]) == 2
-    err = capsys.readouterr().err
+    code, _, err = run_cli(capsys, "explain", "--layers", "4,3,1", "--output", "softmax")
+    assert code == 2
     assert "the last of --layers >= 2" in err
     assert "layer_dims" not in err
 
@@ -32,8 +34,7 @@ def test_missing_data_says_data_dir_in_python_and_data_on_the_command_line(tmp_p
     assert "pass data_dir=DIR or set the CHAINRULE_DATA" in str(e.value)
     assert "--data" not in str(e.value)
     assert isinstance(e.value, FileNotFoundError)
-    code = main(["course", "--data", str(tmp_path), "--out", str(tmp_path / "o")])
-    err = capsys.readouterr().err
+    code, _, err = run_cli(capsys, "course", "--data", str(tmp_path), "--out", str(tmp_path / "o"))
     assert code == 1
     assert err.count("\n") == 1
     assert "train_catvnoncat.h5 not found in" in err
@@ -92,24 +93,25 @@ def _iris_files(tmp_path):
 def test_label_column_hints(tmp_path, capsys):
     label_first, header, species, _ = _iris_files(tmp_path)
     out = str(tmp_path / "o")
-    assert main(["train", "--dataset", str(label_first), "--out", out, "--no-progress"]) == 1
-    err = capsys.readouterr().err
+    code, _, err = run_cli(capsys, "train", "--dataset", str(label_first), "--out", out,
+                           "--no-progress")  # fmt: skip
+    assert code == 1
     assert "column 0 holds text in every row; to read it as the labels: --target-column 0" in err
     assert "target_column" not in err
     # trained with the label column named 'species'; a file whose label is 'target'
     model = str(tmp_path / "m" / "model.npz")
-    assert main(["train", "--dataset", str(species), "--target-column", "species", "--epochs",
-                 "1", "--out", str(tmp_path / "m"), "--no-progress"]) == 0  # fmt: skip
-    capsys.readouterr()
-    assert main(["evaluate", model, "--dataset", str(header)]) == 1
-    err = capsys.readouterr().err
+    argv = ["--dataset", str(species), "--target-column", "species", "--epochs", "1"]
+    train_ok(capsys, tmp_path / "m", *argv, "--no-progress")
+    code, _, err = run_cli(capsys, "evaluate", model, "--dataset", str(header))
+    assert code == 1
     assert "no column named 'species'" in err
     assert "e.g. --target-column target" in err
-    assert main(["predict", model, str(header)]) == 1
-    err = capsys.readouterr().err
+    code, _, err = run_cli(capsys, "predict", model, str(header))
+    assert code == 1
     assert "drop it with --target-column species (the label column the model was trained" in err
-    assert main(["predict", model, str(label_first)]) == 1
-    assert "to drop it: --target-column 0" in capsys.readouterr().err
+    code, _, err = run_cli(capsys, "predict", model, str(label_first))
+    assert code == 1
+    assert "to drop it: --target-column 0" in err
 
 
 def test_label_hint_in_python_words(tmp_path):
@@ -122,8 +124,8 @@ def test_label_hint_in_python_words(tmp_path):
 
 def test_missing_values_say_what_to_do(tmp_path, capsys):
     *_, missing = _iris_files(tmp_path)
-    assert main(["train", "--dataset", str(missing), "--out", str(tmp_path / "o")]) == 1
-    err = capsys.readouterr().err
+    code, _, err = run_cli(capsys, "train", "--dataset", str(missing), "--out", str(tmp_path / "o"))
+    assert code == 1
     assert err.count("\n") == 1
     assert "line 7, column 'petal_length' (index 2): 'NA' is a missing value" in err
     assert "(2 in the feature columns)" in err
@@ -136,8 +138,8 @@ def test_a_nielsen_model_is_scored_on_the_mnist_test_images(tmp_path, capsys):
     net = chainrule.Network([784, 3, 10], "sigmoid", "sigmoid", "mse", seed=0)
     model = tmp_path / "model.npz"
     chainrule.save(net, model, dataset="mnist-nielsen")
-    assert main(["evaluate", str(model), "--split", "val"]) == 2
-    err = capsys.readouterr().err
+    code, _, err = run_cli(capsys, "evaluate", str(model), "--split", "val")
+    assert code == 2
     assert "scored here on MNIST's 10,000 test images, Nielsen's test data" in err
 
 
@@ -149,21 +151,22 @@ def test_a_nielsen_model_evaluates_without_naming_its_data(data_dir, tmp_path, c
     model = tmp_path / "model.npz"
     chainrule.save(net, model, dataset="mnist-nielsen",
                    preprocessing={"kind": "divide", "by": 255.0})  # fmt: skip
-    assert main(["evaluate", str(model), "--data", str(data_dir)]) == 0
-    out = capsys.readouterr().out
+    code, out, _ = run_cli(capsys, "evaluate", str(model), "--data", str(data_dir))
+    assert code == 0
     assert "the 10,000 t10k test images: Nielsen's test data" in out
 
 
 def test_small_costs_keep_significant_digits_and_headers_fit_80_columns(tmp_path, capsys):
-    from chainrule.cli.train import _fmt
+    from chainrule.cli.report import fmt as _fmt
 
     assert _fmt(8.58e-05) == "8.580e-05"
     assert _fmt(0.2134) == "0.2134"
     assert _fmt(0.0) == "0.0000"
     assert _fmt(1.0) == "1.0000"
     assert _fmt(2.5e7) == "2.500e+07"
-    assert main(["train", "--epochs", "1", "--no-progress", "--out", str(tmp_path / "o")]) == 0
-    out = capsys.readouterr().out
+    code, out, _ = run_cli(capsys, "train", "--epochs", "1", "--no-progress", "--out",
+                           str(tmp_path / "o"))  # fmt: skip
+    assert code == 0
     head = out[: out.index("cost")]
     assert max(len(line) for line in head.splitlines()) <= 80
     for line in head.splitlines()[1:]:  # every line: a 10-column label or a continuation

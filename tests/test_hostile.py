@@ -271,12 +271,12 @@ def test_hand_edited_metadata_is_refused_naming_the_file_and_field(
 def test_any_unexpected_exception_is_one_line_and_exit_1(
     capsys, monkeypatch, iris_model, tmp_path, error
 ) -> None:
-    import chainrule.cli.train as cli_train
+    import chainrule.cli.predict as cli_predict
 
     def fail(args):
         raise error
 
-    monkeypatch.setattr(cli_train, "run_predict", fail)
+    monkeypatch.setattr(cli_predict, "run_predict", fail)
     monkeypatch.delenv("CHAINRULE_DEBUG", raising=False)
     rc, _, err = run_cli(capsys, "predict", str(iris_model), str(tmp_path / "x.csv"))
     assert rc == 1

@@ -5,6 +5,19 @@ from the modules listed in :data:`COMMAND_MODULES`; each module defines
 ``register(subparsers)``, which adds its sub-parser(s) and sets ``func`` to a
 ``run(args) -> int`` function.
 
+The package, bottom up (a module imports only those above it in this list)::
+
+    _common.py    UsageError, one-line usage errors, signals, add_command
+    options.py    argument types (one validation style) and the option groups
+    prepare.py    data -> network input: load, fit or apply the scaling, encode targets
+    report.py     metrics (cost, accuracy, MSE, R²) and how numbers are printed
+    train.py      chainrule train
+    predict.py    chainrule evaluate, chainrule predict (and where the class is decided)
+    verify.py     chainrule gradcheck, explain, derive
+    course.py     chainrule course          nielsen.py   chainrule nielsen
+    check.py      chainrule check           export.py    chainrule export
+    __init__.py   main: the parser, dispatch, exit codes
+
 Exit codes: 0 success, 2 usage error (argparse's own, or :class:`UsageError`),
 1 any other failure.  User errors print one clear line on stderr, never a
 traceback (set ``CHAINRULE_DEBUG=1`` to see one).
@@ -23,30 +36,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from chainrule._version import __version__
-from chainrule.cli._common import one_line_errors
+from chainrule.cli._common import (
+    OptionValueError,
+    Terminated,
+    UsageError,
+    interrupt_exit_code,
+    one_line_errors,
+    signal_name,
+)
 
 __all__ = ["COMMAND_MODULES", "Terminated", "UsageError", "build_parser", "main"]
 
-COMMAND_MODULES = ("train", "course", "verify", "nielsen", "check", "export")
+COMMAND_MODULES = ("train", "predict", "course", "verify", "nielsen", "check", "export")
 """Sub-command modules of this package, in the order ``--help`` lists them."""
-
-
-class UsageError(Exception):
-    """A bad combination of command-line options (exit code 2)."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the same code keeps work."""
-
-
-def signal_name(exc: BaseException) -> str:
-    """How an interruption came: ``SIGTERM`` or ``SIGINT (Ctrl-C)``."""
-    return "SIGTERM" if isinstance(exc, Terminated) else "SIGINT (Ctrl-C)"
-
-
-def interrupt_exit_code(exc: BaseException) -> int:
-    """128 + the signal's number, as shells report a process killed by it."""
-    return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
 
 
 def _raise_terminated(signum: int, frame: Any) -> None:
@@ -100,7 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 on usage errors, 0 on --help
+    try:
+        args = parser.parse_args(argv)  # exits 2 on argparse's own usage errors, 0 on --help
+    except OptionValueError as exc:  # a value refused by an argument type of cli.options
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        return 2
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

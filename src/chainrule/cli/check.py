@@ -29,8 +29,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from chainrule.cli import UsageError
-from chainrule.cli._common import one_line_errors
+from chainrule.cli._common import add_command
+from chainrule.cli.options import add_seed, positive_float
 
 __all__ = ["check_file", "register", "run"]
 
@@ -40,8 +40,10 @@ OVERALL_FACTOR = 25
 
 def register(subparsers: Any) -> None:
     """Add the ``check`` sub-command."""
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "check",
+        run,
         help="run your own course functions (a .py file) and name the mistake",
         description=(
             "Import FILE.py -- your own code: it runs, in a subprocess, with your rights -- "
@@ -64,17 +66,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", metavar="FILE.py", help="your assignment as a Python file")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=positive_float("--timeout", "a number of seconds > 0"),
         default=10.0,
         metavar="S",
         help="seconds one call of your function may take (default: 10; importing the file "
         "gets 3 times as long)",
     )
-    p.add_argument(
-        "--seed", type=int, default=0, metavar="S", help="seeds the generated cases (default: 0)"
-    )
-    p.set_defaults(func=run)
-    one_line_errors(p)
+    add_seed(p, "the generated cases")
 
 
 def check_file(path: str | Path, seed: int = 0, timeout: float = 10.0) -> dict[str, Any]:
@@ -126,8 +124,6 @@ def _child(path: str, seed: int, timeout: float, conn: Connection) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the file in a subprocess and print the report card; the exit code."""
-    if not (args.timeout > 0):
-        raise UsageError(f"--timeout must be a number of seconds > 0, got {args.timeout}")
     path = Path(args.file)
     if not path.is_file():
         raise FileNotFoundError(f"{args.file}: no such file")

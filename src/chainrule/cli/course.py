@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from chainrule._threads import blas_threads
-from chainrule.cli import UsageError
-from chainrule.cli._common import one_line_errors
+from chainrule.cli._common import add_command
+from chainrule.cli.options import add_data_dir, nonneg_int, positive_float, positive_int
 
 __all__ = ["MODELS", "register", "run"]
 
@@ -45,8 +45,10 @@ MODELS = {
 
 def register(subparsers: Any) -> None:
     """Add the ``course`` sub-command."""
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "course",
+        run,
         help="reproduce the deeplearning.ai course's runs (cat vs non-cat, week 4)",
         description=(
             "Reproduce a published run of the deeplearning.ai course with chainrule.stepwise, "
@@ -55,7 +57,6 @@ def register(subparsers: Any) -> None:
             "cat-vs-non-cat images, prints the cost trace and the accuracies, and saves the "
             "cost plots."
         ),
-        epilog="Exit codes: 0 success, 2 usage error, 1 other failure (one line on stderr).",
     )
     p.add_argument(
         "run_name",
@@ -65,13 +66,7 @@ def register(subparsers: Any) -> None:
         metavar="RUN",
         help="which run: cat (the only one, and the default)",
     )
-    p.add_argument(
-        "--data",
-        metavar="DIR",
-        default=None,
-        help="folder with train_catvnoncat.h5 and test_catvnoncat.h5 (or its parent); "
-        "default: $CHAINRULE_DATA or ../shared/data",
-    )
+    add_data_dir(p, "train_catvnoncat.h5 and test_catvnoncat.h5")
     p.add_argument(
         "--model",
         choices=(*MODELS, "both"),
@@ -80,14 +75,14 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--iterations",
-        type=int,
+        type=positive_int("--iterations"),
         default=2500,
         metavar="N",
         help="gradient-descent iterations (default: 2500, as the notebook)",
     )
     p.add_argument(
         "--learning-rate",
-        type=float,
+        type=positive_float("--learning-rate", "a finite number > 0"),
         default=0.0075,
         metavar="α",
         help="learning rate (default: 0.0075)",
@@ -100,15 +95,13 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--threads",
-        type=int,
+        type=nonneg_int("--threads"),
         default=0,
         metavar="N",
         help="BLAS threads for the matrix products; 0 (default): the BLAS library's own choice. "
         "On a busy machine, 1 avoids spinning threads that can slow training several-fold",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no cost trace")
-    p.set_defaults(func=run)
-    one_line_errors(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,15 +110,6 @@ def run(args: argparse.Namespace) -> int:
 
     from chainrule import __version__, stepwise
     from chainrule.io import atomic_write_bytes
-    from chainrule.plots import plot_costs
-    from chainrule.stepwise.deep_network import _course_accuracy
-
-    if args.iterations < 1:
-        raise UsageError(f"--iterations must be a positive integer, got {args.iterations}")
-    if not (args.learning_rate > 0 and np.isfinite(args.learning_rate)):
-        raise UsageError(f"--learning-rate must be a finite number > 0, got {args.learning_rate}")
-    if args.threads < 0:
-        raise UsageError(f"--threads must be >= 0, got {args.threads}")
 
     train_x_orig, train_y, test_x_orig, test_y, classes = stepwise.load_data(args.data)
     train_x = stepwise.flatten_images(train_x_orig)
@@ -141,55 +125,9 @@ def run(args: argparse.Namespace) -> int:
         f"{'×'.join(map(str, train_x_orig.shape[1:]))}, flattened and scaled to X of shape "
         f"{train_x.shape} (classes: {', '.join(c.decode() for c in classes)})"
     )
-
     names = list(MODELS) if args.model == "both" else [args.model]
-    results: dict[str, Any] = {}
-    for name in names:
-        stem, dims = MODELS[name]
-        train = stepwise.two_layer_model if len(dims) == 3 else stepwise.L_layer_model
-        print(
-            f"\n{name} model, layers_dims {list(dims)}, learning rate {args.learning_rate:g}, "
-            f"{args.iterations} iterations ({train.__name__})"
-        )
-        sys.stdout.flush()
-        start = time.perf_counter()
-        with blas_threads(args.threads):
-            parameters, costs = train(
-                train_x,
-                train_y,
-                dims,
-                learning_rate=args.learning_rate,
-                num_iterations=args.iterations,
-                print_cost=not args.quiet,
-            )
-        seconds = time.perf_counter() - start
-        record: dict[str, Any] = {
-            "layers_dims": list(dims),
-            "costs_every_100": [float(c) for c in costs],
-            "seconds": seconds,
-        }
-        for part, X, y in (("train", train_x, train_y), ("test", test_x, test_y)):
-            p = stepwise.predict(X, y, parameters, verbose=False)
-            printed = float(_course_accuracy(p, y.reshape(p.shape)))
-            exact = stepwise.accuracy(p, y)
-            correct = round(exact * y.size)
-            print(f"{part:<5} Accuracy: {printed}  ({correct}/{y.size} correct)")
-            record[part] = {
-                "accuracy": exact,
-                "printed_accuracy": printed,
-                "correct": correct,
-                "m": int(y.size),
-            }
-        plot_path = out / f"{stem}_costs.png"
-        # the cost after the last iteration (the course records one every 100 only)
-        AL, _ = stepwise.L_model_forward(train_x, parameters)
-        final = (args.iterations, float(stepwise.compute_cost(AL, train_y)))
-        plot_costs(costs, args.learning_rate, plot_path, every=100,
-                   title=f"{name} model {list(dims)}", final=final)  # fmt: skip
-        record["plot"] = str(plot_path)
-        print(f"trained in {seconds:.1f} s; cost plot: {plot_path}")
-        results[name] = record
-
+    data = {"train": (train_x, train_y), "test": (test_x, test_y)}
+    results = {name: _train_model(name, args, data, out) for name in names}
     summary = {
         "run": "cat",
         "chainrule": __version__,
@@ -202,3 +140,62 @@ def run(args: argparse.Namespace) -> int:
     atomic_write_bytes(out / "results.json", lambda f: f.write(text))
     print(f"\nwrote {out / 'results.json'}")
     return 0
+
+
+def _train_model(
+    name: str, args: argparse.Namespace, data: dict[str, tuple[Any, Any]], out: Path
+) -> dict[str, Any]:
+    """Train one model as the notebook does, print its accuracies, plot its costs.
+
+    ``data``: part -> (X (12288, m), Y (1, m)).  Returns its record of results.json.
+    """
+    from chainrule import stepwise
+    from chainrule.plots import plot_costs
+
+    stem, dims = MODELS[name]
+    train = stepwise.two_layer_model if len(dims) == 3 else stepwise.L_layer_model
+    print(
+        f"\n{name} model, layers_dims {list(dims)}, learning rate {args.learning_rate:g}, "
+        f"{args.iterations} iterations ({train.__name__})"
+    )
+    sys.stdout.flush()
+    train_x, train_y = data["train"]
+    start = time.perf_counter()
+    with blas_threads(args.threads):
+        parameters, costs = train(
+            train_x,
+            train_y,
+            dims,
+            learning_rate=args.learning_rate,
+            num_iterations=args.iterations,
+            print_cost=not args.quiet,
+        )
+    seconds = time.perf_counter() - start
+    record: dict[str, Any] = {
+        "layers_dims": list(dims),
+        "costs_every_100": [float(c) for c in costs],
+        "seconds": seconds,
+    }
+    for part, (X, y) in data.items():
+        record[part] = _accuracy(stepwise.predict(X, y, parameters, verbose=False), y, part)
+    plot_path = out / f"{stem}_costs.png"
+    # the cost after the last iteration (the course records one every 100 only)
+    AL, _ = stepwise.L_model_forward(train_x, parameters)
+    final = (args.iterations, float(stepwise.compute_cost(AL, train_y)))
+    plot_costs(costs, args.learning_rate, plot_path, every=100,
+               title=f"{name} model {list(dims)}", final=final)  # fmt: skip
+    record["plot"] = str(plot_path)
+    print(f"trained in {seconds:.1f} s; cost plot: {plot_path}")
+    return record
+
+
+def _accuracy(p: Any, y: Any, part: str) -> dict[str, Any]:
+    """The accuracy of predictions p (1, m) for labels y (1, m), printed as the course does."""
+    from chainrule import stepwise
+    from chainrule.stepwise.deep_network import _course_accuracy
+
+    printed = float(_course_accuracy(p, y.reshape(p.shape)))
+    exact = stepwise.accuracy(p, y)
+    correct = round(exact * y.size)
+    print(f"{part:<5} Accuracy: {printed}  ({correct}/{y.size} correct)")
+    return {"accuracy": exact, "printed_accuracy": printed, "correct": correct, "m": int(y.size)}

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chainrule.cli._common import one_line_errors
+from chainrule.cli._common import add_command
 
 __all__ = ["register", "run"]
 
@@ -31,8 +31,10 @@ FORMATS = ("onnx",)
 
 def register(subparsers: Any) -> None:
     """Add the ``export`` sub-command."""
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "export",
+        run,
         help="write a model as an ONNX file (rows in, input scaling included)",
         description=(
             "Write MODEL (a model.npz of chainrule train, or any chainrule.save file) as an "
@@ -68,8 +70,6 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="leave the stored input (and target) scaling out of the graph",
     )
-    p.set_defaults(func=run)
-    one_line_errors(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,8 +20,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chainrule.cli import UsageError
-from chainrule.cli._common import one_line_errors
+from chainrule.cli._common import UsageError, add_command
+from chainrule.cli.options import (
+    DTYPES,
+    add_data_dir,
+    add_progress_options,
+    add_seed,
+    nonneg_float,
+    positive_float,
+    positive_int,
+)
 from chainrule.training import epochs_text
 
 __all__ = ["register", "run"]
@@ -29,10 +37,12 @@ __all__ = ["register", "run"]
 
 def register(subparsers: Any) -> None:
     """Add the ``nielsen`` sub-command."""
-    from chainrule.nielsen import COSTS, L2_CONVENTIONS, RECIPES, WEIGHT_INITS
+    from chainrule.nielsen import RECIPES
 
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "nielsen",
+        run,
         help="reproduce Nielsen's network.py (ch1) / network2.py (ch3) runs on MNIST",
         description=(
             "Reproduce the headline runs of Michael Nielsen's 'Neural Networks and Deep "
@@ -44,29 +54,20 @@ def register(subparsers: Any) -> None:
             + RECIPES["ch3"].describe()
             + ", monitored on the validation data."
         ),
-        epilog="Exit codes: 0 success, 2 usage error, 1 other failure (one line on stderr).",
     )
     p.add_argument("recipe", choices=sorted(RECIPES), help="which run of the book")
+    add_data_dir(p, "the four MNIST IDX .gz files")
     p.add_argument(
-        "--data",
-        metavar="DIR",
+        "--epochs",
+        type=positive_int("--epochs"),
         default=None,
-        help="folder with the four MNIST IDX .gz files (or its parent); "
-        "default: $CHAINRULE_DATA or ../shared/data",
+        metavar="N",
+        help="epochs (default: the book's)",
     )
-    p.add_argument(
-        "--epochs", type=int, default=None, metavar="N", help="epochs (default: the book's)"
-    )
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        metavar="S",
-        help="seeds the weights, biases and shuffling (default: 0)",
-    )
+    add_seed(p, "the weights, biases and shuffling")
     p.add_argument(
         "--train-size",
-        type=int,
+        type=positive_int("--train-size"),
         default=None,
         metavar="N",
         help="train on the first N of the 50,000 training images (n of λ/n becomes N)",
@@ -77,15 +78,41 @@ def register(subparsers: Any) -> None:
         default=None,
         help="output folder (created); default: nielsen-<recipe>-seed<S>",
     )
+    _add_book_options(p)
+    p.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default="float64",
+        help="float64 (default, as the book's NumPy code) or float32",
+    )
+    add_progress_options(p, "no per-epoch lines")
+
+
+def _add_book_options(p: argparse.ArgumentParser) -> None:
+    """The settings of the book's runs, each default to the recipe's."""
+    from chainrule.nielsen import COSTS, L2_CONVENTIONS, WEIGHT_INITS
+
     g = p.add_argument_group("the book's settings (default: the recipe's)")
-    g.add_argument("--eta", type=float, default=None, metavar="η", help="learning rate η")
-    g.add_argument("--lmbda", type=float, default=None, metavar="λ", help="L2 regularisation λ")
     g.add_argument(
-        "--mini-batch-size", type=int, default=None, metavar="B", help="mini-batch size |B|"
+        "--eta", type=positive_float("--eta"), default=None, metavar="η", help="learning rate η"
+    )
+    g.add_argument(
+        "--lmbda",
+        type=nonneg_float("--lmbda"),
+        default=None,
+        metavar="λ",
+        help="L2 regularisation λ",
+    )
+    g.add_argument(
+        "--mini-batch-size",
+        type=positive_int("--mini-batch-size"),
+        default=None,
+        metavar="B",
+        help="mini-batch size |B|",
     )
     g.add_argument(
         "--hidden",
-        type=int,
+        type=positive_int("--hidden"),
         nargs="+",
         default=None,
         metavar="N",
@@ -117,21 +144,6 @@ def register(subparsers: Any) -> None:
         help="all (default): training and evaluation cost and accuracy; "
         "accuracy: the evaluation accuracy only, as the book prints",
     )
-    p.add_argument(
-        "--dtype",
-        choices=("float64", "float32"),
-        default="float64",
-        help="float64 (default, as the book's NumPy code) or float32",
-    )
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar (default: when stderr is a terminal)",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no per-epoch lines")
-    p.set_defaults(func=run)
-    one_line_errors(p)
 
 
 def _line(epoch: int, rec: dict[str, Any]) -> str:
@@ -155,26 +167,10 @@ def _pct(pair: tuple[int, int]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run one recipe; returns the exit code."""
-    import numpy as np
     from tqdm.auto import tqdm
 
-    from chainrule import __version__
     from chainrule.data import load_mnist
-    from chainrule.io import atomic_write_bytes, save
-    from chainrule.nielsen import get_recipe, plot_monitor, reproduce
-
-    for name in ("epochs", "train_size", "mini_batch_size"):
-        v = getattr(args, name)
-        if v is not None and v < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be a positive integer, got {v}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.eta is not None and not args.eta > 0:
-        raise UsageError(f"--eta must be > 0, got {args.eta}")
-    if args.lmbda is not None and not args.lmbda >= 0:
-        raise UsageError(f"--lmbda must be >= 0, got {args.lmbda}")
-    if args.hidden is not None and any(h < 1 for h in args.hidden):
-        raise UsageError(f"--hidden sizes must be positive integers, got {args.hidden}")
+    from chainrule.nielsen import get_recipe, reproduce
 
     recipe = get_recipe(
         args.recipe,
@@ -190,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out if args.out is not None else f"nielsen-{args.recipe}-seed{args.seed}")
     dataset = load_mnist(args.data, split="nielsen", dtype=args.dtype)
     n_train = dataset.m_train if args.train_size is None else args.train_size
-    if n_train > dataset.m_train:
+    if n_train > dataset.m_train:  # a rule between an option and the data: after parsing
         raise UsageError(
             f"--train-size {n_train} is more than the {dataset.m_train} training images"
         )
@@ -202,6 +198,25 @@ def run(args: argparse.Namespace) -> int:
             tqdm.write(_line(epoch, rec), file=sys.stdout)
             sys.stdout.flush()
 
+    _print_start(args, recipe, dataset, n_train)
+    result = reproduce(
+        recipe,
+        dataset=dataset,
+        seed=args.seed,
+        train_size=args.train_size,
+        l2_convention=args.l2_convention,
+        monitor=args.monitor,
+        dtype=args.dtype,
+        progress=args.progress,
+        callback=on_epoch,
+    )
+    best = _print_summary(result)
+    _write_outputs(args, result, best, out)
+    return 0
+
+
+def _print_start(args: argparse.Namespace, recipe: Any, dataset: Any, n_train: int) -> None:
+    """The recipe, the L2 convention, and the images trained on and monitored."""
     reg = ""
     if recipe.lmbda:
         reg = (
@@ -217,17 +232,11 @@ def run(args: argparse.Namespace) -> int:
     )
     sys.stdout.flush()
 
-    result = reproduce(
-        recipe,
-        dataset=dataset,
-        seed=args.seed,
-        train_size=args.train_size,
-        l2_convention=args.l2_convention,
-        monitor=args.monitor,
-        dtype=args.dtype,
-        progress=args.progress,
-        callback=on_epoch,
-    )
+
+def _print_summary(result: Any) -> tuple[int, int] | None:
+    """How the run ended, its best epoch and the final network; the best (epoch, correct)."""
+    import numpy as np
+
     mon = result.monitor
     best = mon.best_evaluation()
     if mon.message and not mon.message.startswith("finished"):
@@ -243,6 +252,18 @@ def run(args: argparse.Namespace) -> int:
         f"(median {float(np.median(mon.epoch_seconds)) if mon.epoch_seconds else 0:.2f} s "
         "of training per epoch)"
     )
+    return best
+
+
+def _write_outputs(
+    args: argparse.Namespace, result: Any, best: tuple[int, int] | None, out: Path
+) -> None:
+    """history.json, learning_curves.png and model.npz (pixels / 255 as its input scaling)."""
+    import numpy as np
+
+    from chainrule import __version__
+    from chainrule.io import atomic_write_bytes, save
+    from chainrule.nielsen import plot_monitor
 
     summary = result.to_dict()
     summary["arguments"] = {k: v for k, v in vars(args).items() if k != "func"}
@@ -258,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
     text = json.dumps(summary, indent=2, allow_nan=True).encode()
     atomic_write_bytes(out / "history.json", lambda f: f.write(text))
     plot_monitor(
-        mon,
+        result.monitor,
         out / "learning_curves.png",
         title=f"Nielsen {args.recipe}: {result.recipe.describe()} (seed {args.seed})",
         evaluation_name=result.recipe.evaluation,
@@ -272,4 +293,3 @@ def run(args: argparse.Namespace) -> int:
         nielsen=summary | {"monitor": None},
     )
     print(f"wrote {out / 'history.json'}, {out / 'learning_curves.png'}, {out / 'model.npz'}")
-    return 0

@@ -31,68 +31,20 @@ import json
 import sys
 from typing import Any
 
-from chainrule.cli import UsageError
-from chainrule.cli._common import one_line_errors
+from chainrule.cli._common import UsageError, add_command
+from chainrule.cli.options import (
+    add_convention,
+    add_network_spec_options,
+    nonneg_int,
+    positive_float,
+    positive_int,
+)
 
 __all__ = ["network_from_args", "register", "run_derive", "run_explain", "run_gradcheck"]
 
 AUTO_FULL_CHECK = 5000
 """``chainrule gradcheck`` checks every entry up to this many parameters, else samples."""
 AUTO_SAMPLE = 50
-
-
-def _add_network_options(p: argparse.ArgumentParser, *, dropout: bool = False) -> None:
-    p.add_argument(
-        "model",
-        nargs="?",
-        metavar="MODEL.npz",
-        help="a saved chainrule model (instead of --layers)",
-    )
-    g = p.add_argument_group("network from options (instead of MODEL.npz)")
-    g.add_argument(
-        "--layers",
-        metavar="N0,...,NL",
-        help="layer sizes n[0],n[1],...,n[L], e.g. 12288,20,7,5,1",
-    )
-    g.add_argument("--hidden", metavar="NAME", help="hidden activation (default: relu)")
-    g.add_argument("--output", metavar="NAME", help="output activation (default: sigmoid)")
-    g.add_argument(
-        "--loss",
-        metavar="NAME",
-        help="loss: bce, cce, mse or a full name (default: the output's canonical loss)",
-    )
-    g.add_argument(
-        "--activations",
-        metavar="G1,...,GL",
-        help="one activation per layer (overrides --hidden/--output)",
-    )
-    g.add_argument("--l2", type=float, metavar="λ", help="L2 regularisation λ (default: 0)")
-    g.add_argument("--init", metavar="NAME", help="weight initialiser (default: auto)")
-    g.add_argument("--dtype", choices=("float64", "float32"), help="default: float64")
-    if dropout:
-        g.add_argument(
-            "--dropout", type=float, metavar="RATE", help="hidden-layer drop rate (default: 0)"
-        )
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        metavar="S",
-        help="seeds the weights (with --layers) and the random check data (default: 0)",
-    )
-
-
-def _parse_dims(text: str) -> list[int]:
-    try:
-        dims = [int(t) for t in text.replace(" ", "").split(",") if t != ""]
-    except ValueError:
-        dims = []
-    if len(dims) < 2 or any(d < 1 for d in dims):
-        raise UsageError(
-            f"--layers must list at least two positive integers n[0],...,n[L] separated by commas "
-            f"(e.g. 12288,20,7,5,1), got {text!r}"
-        )
-    return dims
 
 
 def network_from_args(args: argparse.Namespace) -> Any:
@@ -110,6 +62,8 @@ def network_from_args(args: argparse.Namespace) -> Any:
     from chainrule.losses import get_loss
     from chainrule.network import Network
 
+    # The rules between options (MODEL.npz or --layers, --activations or --hidden/--output,
+    # the output/loss pairing) are checked here, after parsing: no one option's type sees them.
     option_names = ("hidden", "output", "loss", "activations", "l2", "init", "dtype", "dropout")
     given = [f"--{n}" for n in option_names if getattr(args, n, None) is not None]
     if args.model is not None:
@@ -126,7 +80,7 @@ def network_from_args(args: argparse.Namespace) -> Any:
         raise UsageError(
             "give a model file MODEL.npz or --layers N0,...,NL (e.g. --layers 12288,20,7,5,1)"
         )
-    dims = _parse_dims(args.layers)
+    dims = args.layers  # checked by options.layer_sizes
     try:
         if args.activations is not None:
             acts = [a.strip() for a in args.activations.split(",")]
@@ -158,23 +112,18 @@ def network_from_args(args: argparse.Namespace) -> Any:
         raise UsageError(str(exc)) from exc
 
 
-def _add_convention(p: argparse.ArgumentParser) -> None:
-    """The --convention option of gradcheck and explain."""
-    p.add_argument(
-        "--convention",
-        choices=("course", "cost"),
-        default="course",
-        help="where the 1/m enters: course (default) takes dA[L] = ∂L/∂A[L] per example and "
-        "puts 1/m into dW = (1/m) dZ A_prevᵀ; cost starts from ∂J/∂A[L], already divided by m. "
-        "dW and db are the same either way",
-    )
-
-
 def register(subparsers: Any) -> None:
     """Add the ``gradcheck``, ``explain`` and ``derive`` sub-commands."""
-    # -- gradcheck ------------------------------------------------------------------------------
-    p = subparsers.add_parser(
+    _add_gradcheck(subparsers)
+    _add_explain(subparsers)
+    _add_derive(subparsers)
+
+
+def _add_gradcheck(subparsers: Any) -> None:
+    p = add_command(
+        subparsers,
         "gradcheck",
+        run_gradcheck,
         help="check backpropagation against finite differences of the cost J",
         description=(
             "Compare chainrule's analytic gradient of the cost J (L2 term included, float64, "
@@ -189,10 +138,18 @@ def register(subparsers: Any) -> None:
             "--max-per-tensor."
         ),
     )
-    _add_network_options(p)
-    p.add_argument("--m", type=int, default=8, metavar="M", help="random examples (default: 8)")
-    p.add_argument("--epsilon", type=float, default=1e-7, metavar="ε", help="default: 1e-7")
-    _add_convention(p)
+    add_network_spec_options(p)
+    p.add_argument(
+        "--m", type=positive_int("--m"), default=8, metavar="M", help="random examples (default: 8)"
+    )
+    p.add_argument(
+        "--epsilon",
+        type=positive_float("--epsilon"),
+        default=1e-7,
+        metavar="ε",
+        help="default: 1e-7",
+    )
+    add_convention(p)
     p.add_argument(
         "--general",
         action="store_true",
@@ -200,20 +157,28 @@ def register(subparsers: Any) -> None:
     )
     sample = p.add_mutually_exclusive_group()
     sample.add_argument(
-        "--max-per-tensor", type=int, metavar="N", help="check N random entries per tensor"
+        "--max-per-tensor",
+        type=positive_int("--max-per-tensor"),
+        metavar="N",
+        help="check N random entries per tensor",
     )
     sample.add_argument("--all", action="store_true", help="check every entry")
     p.add_argument(
-        "--worst", type=int, default=5, metavar="N", help="worst entries to list (default: 5)"
+        "--worst",
+        type=nonneg_int("--worst"),
+        default=5,
+        metavar="N",
+        help="worst entries to list (default: 5)",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 on 'inspect' too")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.set_defaults(func=run_gradcheck)
-    one_line_errors(p)
 
-    # -- explain --------------------------------------------------------------------------------
-    p = subparsers.add_parser(
+
+def _add_explain(subparsers: Any) -> None:
+    p = add_command(
+        subparsers,
         "explain",
+        run_explain,
         help="print a network's forward and backward pass, formula by formula, and verify it",
         description=(
             "Print the forward and backward pass layer by layer: every formula, the shape of "
@@ -224,11 +189,14 @@ def register(subparsers: Any) -> None:
         ),
         epilog="exit codes: 0 success, 1 error or a failed verification, 2 usage error.",
     )
-    _add_network_options(p, dropout=True)
+    add_network_spec_options(p, dropout=True)
     p.add_argument(
-        "--m", type=int, metavar="M", help="batch size for the shapes (default: the letter m)"
+        "--m",
+        type=positive_int("--m"),
+        metavar="M",
+        help="batch size for the shapes (default: the letter m)",
     )
-    _add_convention(p)
+    add_convention(p)
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.add_argument("--no-verify", action="store_true", help="skip the verification section")
     p.add_argument(
@@ -238,17 +206,18 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--check-entries",
-        type=int,
+        type=positive_int("--check-entries"),
         default=20,
         metavar="N",
         help="entries per tensor in the numerical check (default: 20)",
     )
-    p.set_defaults(func=run_explain)
-    one_line_errors(p)
 
-    # -- derive ---------------------------------------------------------------------------------
-    p = subparsers.add_parser(
+
+def _add_derive(subparsers: Any) -> None:
+    p = add_command(
+        subparsers,
         "derive",
+        run_derive,
         help="print the SymPy derivations of every derivative chainrule uses",
         description=(
             "Derive every activation's and loss's derivative from its forward formula with SymPy, "
@@ -273,13 +242,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.add_argument("--list", action="store_true", help="list the derivations, one line each")
     p.add_argument("--docs", action="store_true", help="print the docs page docs/derivations.md")
-    p.set_defaults(func=run_derive)
-    one_line_errors(p)
-
-
-def _positive(value: int | None, option: str) -> None:
-    if value is not None and value < 1:
-        raise UsageError(f"{option} must be a positive integer, got {value}")
 
 
 def run_gradcheck(args: argparse.Namespace) -> int:
@@ -287,12 +249,6 @@ def run_gradcheck(args: argparse.Namespace) -> int:
     from chainrule.gradcheck import gradcheck, random_data
     from chainrule.network import Network
 
-    _positive(args.m, "--m")
-    _positive(args.max_per_tensor, "--max-per-tensor")
-    if args.worst < 0:
-        raise UsageError(f"--worst must be >= 0, got {args.worst}")
-    if not args.epsilon > 0:
-        raise UsageError(f"--epsilon must be > 0, got {args.epsilon}")
     net = network_from_args(args)
     notes = []
     if any(r > 0 for r in net.dropout):
@@ -337,8 +293,6 @@ def run_explain(args: argparse.Namespace) -> int:
     """``chainrule explain``."""
     from chainrule.explain import explain
 
-    _positive(args.m, "--m")
-    _positive(args.check_entries, "--check-entries")
     net = network_from_args(args)
     exp = explain(
         net,
