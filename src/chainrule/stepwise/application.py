@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 
+# numpydoc like deep_network.initialize_parameters_deep's: the course defines both, each documented
 def initialize_parameters_deep_app(layer_dims: Sequence[int]) -> Params:
     """The application's L-layer initialiser: ``np.random.seed(1)``, W[l] = randn / √n[l-1], b = 0.
 
@@ -167,6 +168,7 @@ def two_layer_model(
     return _gradient_descent(X, Y, parameters, lr, n_iter, print_cost)
 
 
+# the course's signature and numpydoc, like two_layer_model's: each course function states its own
 def L_layer_model(
     X: Any,
     Y: Any,

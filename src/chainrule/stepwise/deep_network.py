@@ -89,6 +89,7 @@ def sigmoid(Z: Any) -> tuple[Array, Array]:
     return _SIGMOID.forward(Z), Z
 
 
+# sigmoid's twin by design: the course has one forward function per activation, each documented
 def relu(Z: Any) -> tuple[Array, Array]:
     """A = max(0, Z), elementwise; cache = Z.
 

@@ -219,6 +219,7 @@ def _v_momentum(
     return new_p, new_v
 
 
+# update_parameters_with_adam's signature plus P: the variant is called in the reference's place
 def _v_adam(
     P: Pieces,
     parameters: Params,

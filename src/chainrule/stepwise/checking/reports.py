@@ -82,6 +82,7 @@ class FunctionReport:
             lines.append("  (or, as well: " + " + ".join(m.name for m in alt) + ")")
         if not self.mistakes and mm.problem in ("values", "shape"):
             lines.append("  no mistake in chainrule's catalogue explains this output")
+        # the table of gradcheck.GradCheckReport, with outputs for rows and as plain text
         if self.outputs:
             lines.append("  output            shape     difference  max |got − expected|  status")
             for p in self.outputs:
