@@ -165,6 +165,10 @@ WITHIN = {
         ["mnist"],
         ["load"],
     ],
+    "nielsen": [
+        ["network2"],
+        ["runs"],
+    ],
     "stepwise": [
         ["_common"],
         ["deep_network"],
