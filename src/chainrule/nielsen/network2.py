@@ -475,6 +475,7 @@ def sgd(
             if monitor_evaluation_accuracy:
                 mon.evaluation_accuracy.append(a)
                 record["evaluation_accuracy"] = a
+        # the evaluation block's twin: his four monitor_* flags, each spelled out as he names it
         if monitor_training_cost or monitor_training_accuracy:
             c, a = _evaluate(net, Xc, Y, labels, lmbda)
             if monitor_training_cost:

@@ -78,6 +78,7 @@ class Recipe:
         )
 
 
+# a table written as code: the two entries have the same fields by design (one per run)
 RECIPES: dict[str, Recipe] = {
     "ch1": Recipe(
         name="ch1",
