@@ -1,7 +1,7 @@
 """Running the command line in tests: in this process, or as a real process.
 
-Shared by tests/test_cli*.py (imported as ``_clihelpers``; conftest.py puts the tests
-folder on sys.path).
+Shared by tests/test_cli*.py, test_hostile.py and test_export.py (imported as
+``_clihelpers``; conftest.py puts the tests folder on sys.path).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def one_error_line(err: str, command: str) -> str:
     """The one line on stderr of a failed command (no traceback); it is returned."""
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
+    assert "Warning" not in err, err  # NumPy's RuntimeWarnings never reach the user
     assert lines[0].startswith(f"chainrule {command}: error: "), err
     return lines[0]

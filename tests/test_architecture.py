@@ -165,6 +165,23 @@ WITHIN = {
         ["mnist"],
         ["load"],
     ],
+    "nielsen": [
+        ["network2"],
+        ["runs"],
+    ],
+    "stepwise": [
+        ["_common"],
+        ["deep_network"],
+        ["application", "initialization", "regularization", "optimization"],
+        ["gradient_checking"],
+        ["checking.pieces", "checking.running"],
+        ["checking.functions"],
+        ["checking.mistakes", "checking.cases", "checking.compare"],
+        ["checking.reports"],
+        ["checking.diagnosis"],
+        ["checking.checker"],
+        ["checking"],
+    ],
     "symbolic": [
         ["lazy_sympy", "cache"],
         ["formula.lexer"],

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from chainrule import stepwise as sw
 from chainrule.cli import main
-from chainrule.stepwise.deep_network import _course_accuracy
+from chainrule.stepwise.application import _course_accuracy
 
 DATA = pytest.mark.data("catvnoncat")
 

@@ -68,3 +68,18 @@ def test_the_base_needs_a_fit_and_statistics():
         AffineScaler()  # type: ignore[abstract]
     with pytest.raises(RuntimeError, match="Standardizer is not fitted yet"):
         Standardizer().to_metadata()
+
+
+def test_the_cli_writes_the_scalers_own_metadata():
+    """chainrule train's preprocessing entry is the scaler's to_metadata, keys from one place."""
+    from chainrule.cli.prepare import fit_preprocessing, fit_target_scaling
+    from chainrule.data.scalers import metadata_keys
+
+    X = np.array([[1.0, 3.0, 1.0, 3.0], [0.0, 4.0, 2.0, 2.0]])
+    assert fit_preprocessing("standard", X) == Standardizer().fit(X).to_metadata()
+    assert fit_preprocessing("minmax", X) == {"kind": "minmax", "min": [1, 0], "range": [2, 4]}
+    assert fit_preprocessing("none", X) == {"kind": "none"}
+    assert metadata_keys("standard") == ("mean", "std")
+    assert metadata_keys("minmax") == ("min", "range")
+    assert metadata_keys("divide") is None
+    assert fit_target_scaling(np.array([1.0, 3.0])) == {"mean": [2.0], "std": [1.0]}

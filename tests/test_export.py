@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import chainrule
+from _clihelpers import run_cli
 from chainrule.activations import LeakyReLU
 from chainrule.cli import main
 from chainrule.data import apply_preprocessing
@@ -196,12 +197,6 @@ def test_import_needs_no_extra() -> None:
 
 
 # -- the command line ---------------------------------------------------------------------
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 @pytest.fixture(scope="module")

@@ -310,13 +310,22 @@ def test_cli_gradcheck_json_and_model_file(tmp_path, capsys):
     assert any("dropout off" in n for n in d["notes"])
 
 
-def test_cli_gradcheck_exit_codes(tmp_path, capsys, monkeypatch):
-    assert main(["gradcheck", "--layers", "3,x,1"]) == 2
-    assert main(["gradcheck", "--layers", "3,4,1", "--hidden", "nope"]) == 2
-    assert main(["gradcheck", "--layers", "3,4,1", "--output", "softmax"]) == 2
-    assert main(["gradcheck"]) == 2
-    assert main(["gradcheck", str(tmp_path / "missing.npz")]) == 1
-    capsys.readouterr()
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["--layers", "3,x,1"], 2),
+        (["--layers", "3,4,1", "--hidden", "nope"], 2),
+        (["--layers", "3,4,1", "--output", "softmax"], 2),
+        ([], 2),
+        (["MISSING"], 1),  # a model file that does not exist
+    ],
+)
+def test_cli_gradcheck_exit_codes(tmp_path, capsys, argv, code):
+    argv = [str(tmp_path / "missing.npz") if a == "MISSING" else a for a in argv]
+    assert main(["gradcheck", *argv]) == code
+
+
+def test_cli_gradcheck_exits_1_when_the_check_fails(capsys, monkeypatch):
     # a failing check exits 1 (and still prints the table)
     import importlib
 

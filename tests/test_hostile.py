@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import chainrule
+from _clihelpers import one_error_line, run_cli
 from chainrule import ModelFileError, Network
 from chainrule.cli import main
 
@@ -37,21 +38,6 @@ def env() -> dict[str, str]:
     e["OPENBLAS_NUM_THREADS"] = e["OMP_NUM_THREADS"] = "1"
     e.pop("CHAINRULE_DEBUG", None)
     return e
-
-
-def one_error_line(err: str, command: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err, err
-    assert "Warning" not in err, err
-    assert lines[0].startswith(f"chainrule {command}: error: "), err
-    return lines[0]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 # -- 1. a small file cannot make load() allocate much ---------------------------------------------

@@ -7,6 +7,7 @@ with their constraints and docs.  These tests are the seam between the two.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
 from chainrule.sklearn import NetClassifier, NetRegressor
-from chainrule.sklearn._params import CommonParameters, Param, param, parameters
+from chainrule.sklearn._params import CommonParameters, Param, param, parameters, store_parameters
 
 ESTIMATORS = [NetClassifier, NetRegressor]
 
@@ -111,3 +112,20 @@ def test_the_decorator_on_a_small_class():
         "    The second,\n"
         "    on two lines."
     )
+
+
+def test_store_parameters_keeps_the_values_unchanged_and_names_a_missing_one():
+    @parameters
+    class Small:
+        a: Any = param(1, [int], "int", "The first.")
+        b: Any = param("x", [str], "str", "The second.")
+
+        def __init__(self, a: Any = 1, b: Any = "x") -> None:
+            store_parameters(self, locals())
+
+    given = [3]  # stored as given: the same object, not a copy nor a conversion
+    small = Small(a=given)
+    assert vars(small) == {"a": [3], "b": "x"}
+    assert small.a is given
+    with pytest.raises(TypeError, match=r"lacks the parameters \['b'\]"):
+        store_parameters(Small.__new__(Small), {"a": 1})

@@ -192,7 +192,7 @@ def _train_model(
 def _accuracy(p: Any, y: Any, part: str) -> dict[str, Any]:
     """The accuracy of predictions p (1, m) for labels y (1, m), printed as the course does."""
     from chainrule import stepwise
-    from chainrule.stepwise.deep_network import _course_accuracy
+    from chainrule.stepwise.application import _course_accuracy
 
     printed = float(_course_accuracy(p, y.reshape(p.shape)))
     exact = stepwise.accuracy(p, y)

@@ -23,7 +23,8 @@ import numpy as np
 
 from chainrule.cli._common import UsageError
 from chainrule.cli.options import DEFAULTS
-from chainrule.data import apply_preprocessing, scaler_from_metadata
+from chainrule.data import Standardizer, apply_preprocessing, scaler_from_metadata
+from chainrule.data.scalers import SCALES, make_scaler, metadata_keys
 
 if TYPE_CHECKING:
     from chainrule.data import Dataset
@@ -152,25 +153,17 @@ def fit_preprocessing(kind: str, X_train: np.ndarray) -> dict[str, Any]:
     """The model file's ``preprocessing`` entry of a scaling fitted on X_train (n, m).
 
     ``standard``: x' = (x − mean) / std, each feature over the m training examples;
-    ``minmax``: x' = (x − min) / range; anything else: no scaling.  Statistics that
-    overflow are not checked here (:func:`load_prepared` names the column).
+    ``minmax``: x' = (x − min) / range; anything else: no scaling.  The entry is the
+    scaler's own :meth:`~chainrule.data.AffineScaler.to_metadata` (which
+    :func:`~chainrule.data.scaler_from_metadata` reads back).  Statistics that overflow are
+    not checked here (:func:`load_prepared` names the column).
     """
-    from chainrule.data import MinMaxScaler, Standardizer
-
-    # kind -> the scaler, and (metadata key, the scaler's fitted attribute) per statistic
-    fitted = {
-        "standard": (Standardizer, (("mean", "mean_"), ("std", "scale_"))),
-        "minmax": (MinMaxScaler, (("min", "min_"), ("range", "range_"))),
-    }
-    if kind not in fitted:
+    scaler = make_scaler(kind) if kind in SCALES else None
+    if scaler is None:
         return {"kind": "none"}
-    scaler_class, statistics = fitted[kind]
     with np.errstate(all="ignore"):  # overflowing statistics are named by the caller
-        scaler = scaler_class().fit(X_train)
-    return {
-        "kind": kind,
-        **{key: np.ravel(getattr(scaler, attr)).tolist() for key, attr in statistics},
-    }
+        scaler.fit(X_train)
+    return scaler.to_metadata()
 
 
 _SCALING_VERB = {
@@ -193,7 +186,7 @@ def _check_statistics(
 ) -> None:
     """Scaling statistics fitted on ``raw`` (n, m) that overflowed: name the column."""
     kind = preprocessing.get("kind")
-    keys = {"standard": ("mean", "std"), "minmax": ("min", "range")}.get(str(kind))
+    keys = metadata_keys(str(kind))
     if keys is None:
         return
     a, b = (np.asarray(preprocessing[k], dtype=np.float64) for k in keys)
@@ -291,7 +284,7 @@ def fit_target_scaling(y_train: np.ndarray) -> dict[str, Any]:
     """Regression targets' ``{"mean": [...], "std": [...]}``, fitted on y_train (m,) or (k, m)."""
     Y = np.asarray(y_train, dtype=np.float64)
     fitted = fit_preprocessing("standard", Y.reshape(1, -1) if Y.ndim == 1 else Y)
-    return {"mean": fitted["mean"], "std": fitted["std"]}
+    return {key: fitted[key] for key in Standardizer.keys}
 
 
 def _target_scaler(target_scaling: dict[str, Any]) -> Any:

@@ -33,6 +33,7 @@ __all__ = [
     "Standardizer",
     "apply_preprocessing",
     "make_scaler",
+    "metadata_keys",
     "scaler_from_metadata",
 ]
 
@@ -290,6 +291,16 @@ def make_scaler(scale: str) -> Standardizer | MinMaxScaler | None:
     """An unfitted scaler for a loader's ``scale`` argument (None for "none")."""
     check_choice(scale, SCALES, "scale")
     return _SCALERS[scale]() if scale in _SCALERS else None
+
+
+def metadata_keys(kind: str) -> tuple[str, str] | None:
+    """The metadata names of (shift, scale) for a scaling ``kind`` (None: not an affine scaler).
+
+    ``"standard"`` → ``("mean", "std")``, ``"minmax"`` → ``("min", "range")``: the keys that
+    :meth:`AffineScaler.to_metadata` writes and :func:`scaler_from_metadata` reads.
+    """
+    cls = _SCALERS.get(kind)
+    return None if cls is None else cls.keys
 
 
 def scaler_from_metadata(preprocessing: Mapping[str, Any]) -> Standardizer | MinMaxScaler | None:

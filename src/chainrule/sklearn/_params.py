@@ -15,8 +15,9 @@ The decorator collects the declarations (after those of the base classes) into t
 * the docstring's Parameters section (the line ``{parameters}`` in the class docstring).
 
 scikit-learn reads an estimator's parameters from the signature of its ``__init__``, which
-must list them explicitly; tests/test_sklearn_params.py checks that every ``__init__``
-agrees with the table (names, order, defaults).
+must list them explicitly; the body is one call, ``store_parameters(self, locals())``, and
+tests/test_sklearn_params.py checks that every ``__init__`` agrees with the table (names,
+order, defaults).
 
 :class:`CommonParameters` declares the parameters that :class:`~chainrule.sklearn.NetClassifier`
 and :class:`~chainrule.sklearn.NetRegressor` share; each estimator declares its own
@@ -46,6 +47,7 @@ __all__ = [
     "Param",
     "param",
     "parameters",
+    "store_parameters",
 ]
 
 HIDDEN_ACTIVATIONS = {"identity", "linear", "logistic", "sigmoid", "tanh", "relu", "leaky_relu"}
@@ -122,6 +124,23 @@ def parameters(cls: T) -> T:
     if cls.__doc__:
         cls.__doc__ = _fill(cls.__doc__, table.values())
     return cls
+
+
+def store_parameters(estimator: Any, values: dict[str, Any]) -> None:
+    """Store each parameter of ``type(estimator)._params`` from ``values``, unchanged.
+
+    An ``__init__`` calls ``store_parameters(self, locals())``: its signature lists the
+    parameters (scikit-learn reads them from there), the table says which ones to keep, and
+    nothing is validated or converted here (scikit-learn's rule; ``fit`` validates).
+    """
+    table = type(estimator)._params
+    missing = [name for name in table if name not in values]
+    if missing:
+        raise TypeError(
+            f"{type(estimator).__name__}.__init__ lacks the parameters {missing} of its table"
+        )
+    for name in table:
+        setattr(estimator, name, values[name])
 
 
 def _fill(doc: str, table: Iterable[Param]) -> str:

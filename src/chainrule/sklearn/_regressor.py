@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from chainrule._typing import Array
 from chainrule.sklearn._base import ATTRIBUTES_DOC, _BaseNet, act_name
-from chainrule.sklearn._params import param, parameters
+from chainrule.sklearn._params import param, parameters, store_parameters
 
 __all__ = ["NetRegressor"]
 
@@ -70,9 +70,10 @@ class NetRegressor(RegressorMixin, _BaseNet):
         "The loss (stated in ``loss_function_``).",
     )
 
-    # scikit-learn reads the parameters from this signature and wants each stored unchanged;
-    # the declarations above and in CommonParameters state them (with their constraints and
-    # docs), and tests/test_sklearn_params.py checks that the two agree
+    # scikit-learn reads the parameters from this signature and wants each stored unchanged
+    # (store_parameters, driven by the table); the declarations above and in CommonParameters
+    # state them (with their constraints and docs), and tests/test_sklearn_params.py checks
+    # that the signature and the table agree
     def __init__(
         self,
         hidden_layer_sizes: Any = (100,),
@@ -107,36 +108,7 @@ class NetRegressor(RegressorMixin, _BaseNet):
         output_activation: str = "identity",
         loss: str = "squared_error",
     ) -> None:
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.l2_m = l2_m
-        self.negative_slope = negative_slope
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.lr_decay = lr_decay
-        self.lr_decay_interval = lr_decay_interval
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.rho = rho
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.dropout = dropout
-        self.init = init
-        self.dtype = dtype
-        self.output_activation = output_activation
-        self.loss = loss
+        store_parameters(self, locals())
 
     def _check_targets(self, y: Any, first: bool, incremental: bool, classes: Any) -> Any:
         y = np.asarray(y)

@@ -53,29 +53,31 @@ draws W/√n[l-1] with seed 1), the application's version is
 
 from __future__ import annotations
 
+from chainrule.stepwise.application import (
+    L_layer_model,
+    accuracy,
+    flatten_images,
+    initialize_parameters_deep_app,
+    load_data,
+    predict,
+    print_mislabeled_images,
+    two_layer_model,
+)
 from chainrule.stepwise.checking import check, check_module
 from chainrule.stepwise.deep_network import (
-    L_layer_model,
     L_model_backward,
     L_model_forward,
-    accuracy,
     compute_cost,
-    flatten_images,
     initialize_parameters,
     initialize_parameters_deep,
-    initialize_parameters_deep_app,
     linear_activation_backward,
     linear_activation_forward,
     linear_backward,
     linear_forward,
-    load_data,
-    predict,
-    print_mislabeled_images,
     relu,
     relu_backward,
     sigmoid,
     sigmoid_backward,
-    two_layer_model,
     update_parameters,
 )
 from chainrule.stepwise.gradient_checking import (

@@ -8,13 +8,12 @@ Nothing here computes a formula; the math is in :mod:`chainrule.backprop`,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from numbers import Real
 from typing import Any, cast
 
 import numpy as np
 
 from chainrule._typing import Array, Params
-from chainrule._validation import as_float_array, check_layer_dims
+from chainrule._validation import as_float_array, check_layer_dims, check_nonneg_float
 from chainrule.activations import Activation, ReLU, Sigmoid
 
 __all__ = [
@@ -106,12 +105,7 @@ def activation_from_name(activation: Any) -> Activation:
 
 def check_learning_rate(learning_rate: Any, name: str = "learning_rate") -> float:
     """A finite real number ≥ 0."""
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
-        raise TypeError(f"{name} must be a number, got {learning_rate!r}")
-    lr = float(learning_rate)
-    if not np.isfinite(lr) or lr < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {learning_rate!r}")
-    return lr
+    return check_nonneg_float(learning_rate, name)
 
 
 def layer_count(parameters: Any, name: str = "parameters") -> int:

@@ -156,6 +156,7 @@ def forward_propagation_n(
     return _cost(AL, Yr), cache
 
 
+# numpydoc like regularization.backward_propagation's: course signatures, one doc each
 def backward_propagation_n(X: Any, Y: Any, cache: Any) -> dict[str, Array]:
     """The gradients of :func:`forward_propagation_n`'s cost (chainrule's backward pass).
 

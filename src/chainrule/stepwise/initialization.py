@@ -36,6 +36,7 @@ def initialize_parameters_zeros(layers_dims: Sequence[int]) -> Params:
     return _seeded_init(check_dims(layers_dims, "layers_dims"), "zeros", seed=None)
 
 
+# the three course initialisers share their numpydoc's shape; each states its own draw
 def initialize_parameters_random(layers_dims: Sequence[int]) -> Params:
     """``np.random.seed(3)``, W[l] = randn(n[l], n[l-1]) · 10, b[l] = 0 (the course's "too large").
 

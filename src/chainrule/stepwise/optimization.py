@@ -116,6 +116,7 @@ def _zeros_like_grads(parameters: Params) -> dict[str, Array]:
     return out
 
 
+# numpydoc like gradient_checking.dictionary_to_vector's (a parameters dict in): one doc each
 def initialize_velocity(parameters: Params) -> dict[str, Array]:
     """v = 0 for every parameter, keyed ``dW1, db1, ..., dWL, dbL``.
 
@@ -304,6 +305,7 @@ def update_lr(learning_rate0: float, epoch_num: int, decay_rate: float) -> float
     return Schedule(learning_rate0, "inverse_time", decay_rate)(_epoch(epoch_num))
 
 
+# numpydoc like update_lr's: the course's two decay functions take the same parameters
 def schedule_lr_decay(
     learning_rate0: float, epoch_num: int, decay_rate: float, time_interval: int = 1000
 ) -> float:

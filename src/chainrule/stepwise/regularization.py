@@ -276,6 +276,7 @@ def forward_propagation_with_dropout(
     return AL, _flat(caches, Ws, bs)
 
 
+# numpydoc like backward_propagation_with_regularization's: course signatures, one doc each
 def backward_propagation_with_dropout(
     X: Any, Y: Any, cache: Any, keep_prob: float
 ) -> dict[str, Array]:
