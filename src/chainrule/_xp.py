@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "as_float_array",
     "asarray_like",
     "call",
     "check_same",
@@ -160,6 +161,41 @@ def asarray_like(a: Any, like: Any) -> Any:
     host = to_host(a)
     dtype = {np.dtype(np.float32): xp.float32, np.dtype(np.float64): xp.float64}.get(host.dtype)
     return xp.asarray(host, dtype=dtype, device=device(like), copy=True)
+
+
+def as_float_array(X: Any, name: str, dtype: np.dtype[Any], *, ndim: int = 2) -> Any:
+    """Check an array of another library and convert it to ``dtype`` in place of its device.
+
+    The checks and messages of :func:`chainrule._validation.as_float_array`
+    (numeric and real, ``ndim`` dimensions, not empty, finite), made where X
+    lives: nothing is copied to the host.
+
+    Parameters
+    ----------
+    X : array of shape (n, m) (``ndim`` dimensions)
+    name : str
+        The argument's name, for the messages.
+    dtype : numpy dtype
+        float32 or float64: the network's.
+    """
+    xp, _ = namespace(X)
+    if not (xp.isdtype(X.dtype, ("real floating", "integral")) or X.dtype == xp.bool):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {X.dtype}")
+    if X.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {tuple(X.shape)}")
+    if any(n == 0 for n in X.shape):
+        raise ValueError(
+            f"{name} is empty (shape {tuple(X.shape)}); at least one example is needed"
+        )
+    target = xp.float32 if np.dtype(dtype) == np.float32 else xp.float64
+    out = xp.astype(X, target, copy=False)
+    finite = xp.isfinite(out)
+    if not bool(xp.all(finite)):
+        bad = int(xp.sum(xp.astype(xp.logical_not(finite), xp.int64)))
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s); all values must be finite"
+        )
+    return out
 
 
 def take_columns(X: Any, idx: Any) -> Any:

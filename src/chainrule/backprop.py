@@ -316,7 +316,7 @@ def forward(
 
 def _no_out(f: Any) -> Any:
     """``f`` accepting (and ignoring) ``out=None``: a library function without ``out``."""
-    return lambda *args, out=None: f(*args)
+    return lambda *args, out=None, **kwargs: f(*args, **kwargs)
 
 
 def batch_scale(m: int, sample_weight: Array | None = None) -> float:
