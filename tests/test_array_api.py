@@ -96,9 +96,8 @@ def assert_close(got: Any, ref: np.ndarray, tol: float) -> None:
     """‖got − ref‖ ≤ tol ‖ref‖ (norm-wise relative error), got moved to the host."""
     host = _xp.to_host(got)
     assert host.shape == ref.shape
-    assert np.linalg.norm(host - ref) <= tol * max(np.linalg.norm(ref), 1e-300), (
-        np.linalg.norm(host - ref) / np.linalg.norm(ref)
-    )
+    err = np.linalg.norm(host - ref)
+    assert err <= tol * max(np.linalg.norm(ref), 1e-300), err / np.linalg.norm(ref)
 
 
 def data(task: str, m: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -116,11 +115,15 @@ def data(task: str, m: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
 
 NETS = {
     # name: (task, Network options, gradients options)
-    "sigmoid+bce": ("binary", dict(hidden="tanh"), {}),
-    "softmax+cce": ("multiclass", dict(hidden="relu", output="softmax", loss="cce"), {}),
-    "identity+mse": ("regression", dict(hidden="leaky_relu", output="identity", loss="mse"), {}),
-    "general path": ("binary", dict(hidden="sigmoid", l2=0.3), dict(fused=False)),
-    "cost convention": ("multiclass", dict(output="softmax", loss="cce"), dict(convention="cost")),
+    "sigmoid+bce": ("binary", {"hidden": "tanh"}, {}),
+    "softmax+cce": ("multiclass", {"hidden": "relu", "output": "softmax", "loss": "cce"}, {}),
+    "identity+mse": (
+        "regression",
+        {"hidden": "leaky_relu", "output": "identity", "loss": "mse"},
+        {},
+    ),
+    "general path": ("binary", {"hidden": "sigmoid", "l2": 0.3}, {"fused": False}),
+    "cost convention": ("multiclass", {"output": "softmax", "loss": "cce"}, {"convention": "cost"}),
 }
 
 
@@ -137,7 +140,9 @@ def test_gradients_equal_numpy(backend: Backend, case: str, dtype: str) -> None:
     w = np.random.default_rng(5).uniform(0.5, 2.0, size=X.shape[1])
     net = network(task, dtype, **options)
     ref = net.gradients(X, Y, sample_weight=w, **grad_options)
-    got = net.gradients(backend.put(X), backend.put(Y), sample_weight=backend.put(w), **grad_options)
+    got = net.gradients(
+        backend.put(X), backend.put(Y), sample_weight=backend.put(w), **grad_options
+    )
     tol = rel_tol(dtype, net.L)
     for key in ref:
         assert_on(got[key], backend)
@@ -150,8 +155,8 @@ def test_gradients_equal_numpy(backend: Backend, case: str, dtype: str) -> None:
 def test_an_epoch_lowers_the_cost_as_numpy_does(backend: Backend, dtype: str) -> None:
     """One epoch of shuffled mini-batches with dropout and Adam: the same run as NumPy's."""
     X, Y = data("multiclass", m=96)
-    options = dict(hidden="tanh", output="softmax", loss="cce", dropout=0.1, l2=0.01)
-    fit = dict(epochs=1, batch_size=16, learning_rate=0.02, seed=3, progress=False)
+    options = {"hidden": "tanh", "output": "softmax", "loss": "cce", "dropout": 0.1, "l2": 0.01}
+    fit = {"epochs": 1, "batch_size": 16, "learning_rate": 0.02, "seed": 3, "progress": False}
     ref_net = network("multiclass", dtype, **options)
     net = network("multiclass", dtype, **options)
     before = net.cost(X, Y)
@@ -167,10 +172,10 @@ def test_an_epoch_lowers_the_cost_as_numpy_does(backend: Backend, dtype: str) ->
 def test_validation_weights_and_early_stopping_follow_x(backend: Backend) -> None:
     X, Y = data("binary", m=80)
     w = np.linspace(0.5, 1.5, X.shape[1])
-    fit = dict(
-        epochs=4, batch_size=20, validation_fraction=0.25, early_stopping=True, patience=2,
-        optimizer="rmsprop", learning_rate=0.01, seed=2, progress=False,
-    )  # fmt: skip
+    fit = {
+        "epochs": 4, "batch_size": 20, "validation_fraction": 0.25, "early_stopping": True,
+        "patience": 2, "optimizer": "rmsprop", "learning_rate": 0.01, "seed": 2, "progress": False,
+    }  # fmt: skip
     ref_net, net = network("binary", "float64"), network("binary", "float64")
     ref = ref_net.fit(X, Y, sample_weight=w, **fit)
     hist = net.fit(backend.put(X), backend.put(Y), sample_weight=backend.put(w), **fit)
@@ -183,7 +188,12 @@ def test_outputs_keep_namespace_and_device(backend: Backend, dtype: str) -> None
     X, Y = data("multiclass")
     net = network("multiclass", dtype, output="softmax", loss="cce")
     Xd = backend.put(X)
-    for out in (net.forward(Xd), net.predict_proba(Xd), net.predict(Xd), net.losses(Xd, Y=backend.put(Y))):
+    for out in (
+        net.forward(Xd),
+        net.predict_proba(Xd),
+        net.predict(Xd),
+        net.losses(Xd, Y=backend.put(Y)),
+    ):
         assert_on(out, backend)
     np.testing.assert_array_equal(_xp.to_host(net.predict(Xd)), net.predict(X))
     AL = net.forward(Xd)

@@ -273,13 +273,13 @@ def exact_matmul(a: Any) -> Iterator[None]:
 
     backends = torch.backends
     if hasattr(backends.cuda.matmul, "fp32_precision"):  # PyTorch ≥ 2.9's settings
-        saved = (backends.cuda.matmul.fp32_precision, backends.cudnn.conv.fp32_precision)
-        backends.cuda.matmul.fp32_precision = "ieee"
-        backends.cudnn.conv.fp32_precision = "ieee"
+        matmul, conv = backends.cuda.matmul, getattr(backends.cudnn, "conv")  # noqa: B009
+        saved = (matmul.fp32_precision, conv.fp32_precision)
+        matmul.fp32_precision = conv.fp32_precision = "ieee"
         try:
             yield
         finally:
-            backends.cuda.matmul.fp32_precision, backends.cudnn.conv.fp32_precision = saved
+            matmul.fp32_precision, conv.fp32_precision = saved
         return
     old = (  # the older flags
         torch.get_float32_matmul_precision(),

@@ -300,7 +300,7 @@ def forward(
                 # (drawn on the host, in A's precision, and copied to A's device)
                 U = rng.random(A_new.shape, dtype=_xp.host_dtype(A_new))
                 U = U if is_np else _xp.asarray_like(U, A_new)
-                D = np.empty_like(A_new) if is_np else xp.astype(U < kp, A_new.dtype)
+                D = np.empty_like(A_new) if is_np else xp.astype(xp.less(U, kp), A_new.dtype)
             else:
                 U, D = ws.U[l], ws.D[l]
                 rng.random(out=U, dtype=U.dtype)  # the same draws, into the buffer

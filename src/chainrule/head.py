@@ -670,7 +670,7 @@ def decide(AL: Array, task: str, *, logits: bool = False) -> Array:
     if task == "multiclass":
         return xp.argmax(AL, axis=0)
     threshold = 0.0 if logits else 0.5  # σ(z) > 0.5 ⇔ z > 0
-    return xp.astype(AL > threshold, xp.int64)
+    return xp.astype(xp.greater(AL, threshold), xp.int64)
 
 
 def class_indices(AL: Array, *, logits: bool = False) -> Array:
@@ -693,10 +693,8 @@ def accuracy(AL: Array, Y: Array, task: str) -> float:
     if task == "regression":
         return float("nan")
     xp, _ = _xp.namespace(AL)
-    if task == "multiclass":
-        right = decide(AL, task) == decide(Y, task)
-    else:
-        right = (AL > 0.5) == (Y > 0.5)
+    multiclass = task == "multiclass"
+    right = decide(AL, task) == decide(Y, task) if multiclass else (AL > 0.5) == (Y > 0.5)
     return int(xp.count_nonzero(right)) / math.prod(right.shape)  # the mean of the booleans
 
 

@@ -447,7 +447,7 @@ class Network:
         in their library, on their device.
         """
         if not _xp.is_numpy(Y):
-            return _xp.asarray_like(self.check_Y(_xp.to_host(Y), m, name), Y)  # type: ignore[no-any-return]
+            return _xp.asarray_like(self.check_Y(_xp.to_host(Y), m, name), Y)
         nL = self.layer_dims[-1]
         arr = np.asarray(Y)
         if arr.dtype == object or not (
@@ -476,7 +476,7 @@ class Network:
             return None
         if not _xp.is_numpy(sample_weight):  # checked on the host, returned to its device
             w_host = self.check_weights(_xp.to_host(sample_weight), m)
-            return _xp.asarray_like(w_host, sample_weight)  # type: ignore[no-any-return]
+            return _xp.asarray_like(w_host, sample_weight)
         w = as_float_array(sample_weight, "sample_weight", self.dtype, ndim=1)
         if w.shape[0] != m:
             raise ValueError(f"sample_weight has {w.shape[0]} entries but there are {m} examples")
