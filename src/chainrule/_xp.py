@@ -4,8 +4,11 @@ chainrule computes with whatever array library its input X comes from,
 "everything follows X" as in scikit-learn's array-API support: a PyTorch
 tensor on a GPU gives a computation in PyTorch on that GPU.  The formulas are
 written once, against a namespace ``xp`` (``xp.exp``, ``xp.sum(…, axis=0)``,
-``A @ B``); NumPy additionally gets ``out=`` buffers where the training step
-preallocates them (:func:`call`).
+``A @ B``), in NumPy's spelling: where the training step has preallocated a
+buffer, a formula passes it as ``out=``, which NumPy writes into and other
+libraries, whose functions take no ``out``, get as None (their namespace is
+wrapped by :class:`OutFree`, which accepts ``out=None``).  NumPy's own calls go
+to NumPy directly, with nothing in between.
 
 NumPy never goes through array-api-compat: :func:`namespace` answers
 ``(numpy, True)`` for NumPy arrays, lists and scalars without importing it,
@@ -18,15 +21,15 @@ only decide *where* a computation runs, never *what* it computes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "OutFree",
     "as_float_array",
     "asarray_like",
-    "call",
     "check_same",
     "copy",
     "copyto",
@@ -48,9 +51,14 @@ _LIBRARIES = frozenset({"torch", "cupy", "jax", "jaxlib", "dask", "array_api_str
 
 def _is_foreign(a: Any) -> bool:
     """Whether ``a`` is an array of another library than NumPy (cheap, imports nothing)."""
+    if type(a) is np.ndarray:  # the training step's case: answered first
+        return False
     if isinstance(a, np.ndarray | np.generic | list | tuple | int | float | bool) or a is None:
         return False
     return hasattr(a, "__array_namespace__") or type(a).__module__.partition(".")[0] in _LIBRARIES
+
+
+_NUMPY = (np, True)
 
 
 def is_numpy(a: Any) -> bool:
@@ -66,12 +74,51 @@ def namespace(*arrays: Any) -> tuple[Any, bool]:
     array-api-compat namespace (``array_api_compat.torch``, ...) and False.
     Whether the arrays may be mixed is :func:`check_same`'s business.
     """
+    for a in arrays:
+        if type(a) is not np.ndarray and _is_foreign(a):
+            break
+    else:
+        return _NUMPY
     foreign = [a for a in arrays if _is_foreign(a)]
-    if not foreign:
-        return np, True
     import array_api_compat  # only here: a NumPy user never imports it
 
-    return array_api_compat.array_namespace(*foreign), False
+    xp = array_api_compat.array_namespace(*foreign)
+    wrapped = _WRAPPED.get(xp)
+    if wrapped is None:
+        wrapped = _WRAPPED[xp] = OutFree(xp)
+    return wrapped, False
+
+
+class OutFree:
+    """An array-API namespace whose functions also accept ``out=None``, as NumPy's do.
+
+    ``xp.multiply(a, b, out=out)`` is then one line for both: NumPy writes into
+    the training step's buffer, another library (which never gets a buffer:
+    ``out`` is None there) returns a new array.  Every other attribute (dtypes,
+    constants) is the namespace's own.
+    """
+
+    def __init__(self, xp: Any) -> None:
+        self.namespace = xp
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.namespace, name)
+        if callable(value) and not isinstance(value, type):
+            f = value
+
+            def value(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+                if out is not None:
+                    raise TypeError(f"{name}: out= is NumPy's; this library has no buffers")
+                return f(*args, **kwargs)
+
+        setattr(self, name, value)  # looked up once per name
+        return value
+
+    def __repr__(self) -> str:
+        return f"OutFree({getattr(self.namespace, '__name__', self.namespace)!r})"
+
+
+_WRAPPED: dict[Any, OutFree] = {}
 
 
 def device(a: Any) -> Any:
@@ -204,18 +251,6 @@ def take_columns(X: Any, idx: Any) -> Any:
     if is_np:
         return X[:, idx]
     return xp.take(X, xp.asarray(np.asarray(idx, dtype=np.int64), device=device(X)), axis=1)
-
-
-def call(f: Callable[..., Any], *args: Any, out: Any = None) -> Any:
-    """``f(*args, out=out)`` where a buffer is given (NumPy), else ``f(*args)``.
-
-    The training step's NumPy buffers go in through ``out=``; other libraries
-    (whose functions take no ``out``) get ``out=None`` and allocate, so one
-    line of a formula serves both.
-    """
-    if out is None:
-        return f(*args)
-    return f(*args, out=out)
 
 
 def scalar(a: Any, value: float) -> Any:

@@ -103,7 +103,7 @@ class Activation:
             Where to write dZ (may be ``dA`` itself).
         """
         xp, _ = _xp.namespace(dA)
-        return _xp.call(xp.multiply, dA, self.derivative(Z, A), out=out)
+        return xp.multiply(dA, self.derivative(Z, A), out=out)
 
     def config(self) -> dict[str, Any]:
         """A JSON-able description, inverted by :func:`get_activation`."""
@@ -140,7 +140,7 @@ class Sigmoid(Activation):
     def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
         # dZ = dA ⊙ a(1 − a), written without a temporary for a(1 − a)
         xp, _ = _xp.namespace(dA)
-        dZ = _xp.call(xp.multiply, dA, A, out=out)
+        dZ = xp.multiply(dA, A, out=out)
         dZ -= dZ * A
         return dZ
 
@@ -154,7 +154,7 @@ class Tanh(Activation):
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
         xp, _ = _xp.namespace(Z)
-        return _xp.call(xp.tanh, Z, out=out)
+        return xp.tanh(Z, out=out)
 
     def derivative(self, Z: Array, A: Array) -> Array:
         return 1 - A * A
@@ -169,7 +169,7 @@ class ReLU(Activation):
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
         xp, _ = _xp.namespace(Z)
-        return _xp.call(xp.maximum, Z, 0, out=out)
+        return xp.maximum(Z, 0, out=out)
 
     def derivative(self, Z: Array, A: Array) -> Array:
         xp, _ = _xp.namespace(Z)
@@ -178,7 +178,7 @@ class ReLU(Activation):
     def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
         xp, is_np = _xp.namespace(dA)
         # dZ = dA ⊙ [z > 0] (NumPy multiplies by the booleans; the array API wants floats)
-        return _xp.call(xp.multiply, dA, Z > 0 if is_np else xp.astype(Z > 0, dA.dtype), out=out)
+        return xp.multiply(dA, Z > 0 if is_np else xp.astype(Z > 0, dA.dtype), out=out)
 
 
 class LeakyReLU(Activation):
@@ -262,8 +262,8 @@ def softmax(Z: Array, out: Array | None = None) -> Array:
     col_max = np.maximum.reduce if is_np else xp.max
     col_sum = np.add.reduce if is_np else xp.sum
     with np.errstate(over="ignore"):
-        A = _xp.call(xp.subtract, Z, col_max(Z, axis=0, keepdims=True), out=out)
-    A = _xp.call(xp.exp, A, out=A if is_np else None)
+        A = xp.subtract(Z, col_max(Z, axis=0, keepdims=True), out=out)
+    A = xp.exp(A, out=A if is_np else None)
     A /= col_sum(A, axis=0, keepdims=True)
     return A
 
@@ -301,7 +301,7 @@ class Softmax(Activation):
         # dZ = (diag(a) − a aᵀ) dA = a ⊙ (dA − Σₖ aₖ dAₖ), column by column
         xp, _ = _xp.namespace(dA)
         s = xp.sum(A * dA, axis=0, keepdims=True)
-        dZ = _xp.call(xp.subtract, dA, s, out=out)
+        dZ = xp.subtract(dA, s, out=out)
         dZ *= A
         return dZ
 

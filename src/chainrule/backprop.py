@@ -280,8 +280,7 @@ def forward(
     col = None if ws is None else ws.col
     kps = (1.0,) * L if keep_probs is None else keep_probs
     xp, is_np = _xp.namespace(X)
-    matmul = np.matmul if is_np else _no_out(xp.matmul)
-    bias_activation = ops.bias_activation
+    matmul, bias_activation = xp.matmul, ops.bias_activation
     caches: list[LayerCache] = []
     A = X
     for l in range(L):
@@ -308,15 +307,10 @@ def forward(
                 np.less(U, kp, out=D)
             D /= _xp.scalar(D, kp)
             cache.D = D
-            A_new = _xp.call(xp.multiply, A_new, D, out=A_outs[l])
+            A_new = xp.multiply(A_new, D, out=A_outs[l])
         caches.append(cache)
         A = A_new
     return A, caches
-
-
-def _no_out(f: Any) -> Any:
-    """``f`` accepting (and ignoring) ``out=None``: a library function without ``out``."""
-    return lambda *args, out=None, **kwargs: f(*args, **kwargs)
 
 
 def batch_scale(m: int, sample_weight: Array | None = None) -> float:
@@ -366,18 +360,20 @@ def linear_backward(
     into = (dW_out, db_out)  # another library's results are new arrays, copied in below
     if not is_np:
         dA_out = dW_out = db_out = None
-    matmul = np.matmul if is_np else _no_out(xp.matmul)
-    col_sum = np.add.reduce if is_np else _no_out(xp.sum)
-    dW = matmul(dZ, A_prev.T, out=dW_out)  # dZ A_prevᵀ
+    col_sum = np.add.reduce if is_np else xp.sum
+    dW = xp.matmul(dZ, A_prev.T, out=dW_out)  # dZ A_prevᵀ
     db = col_sum(dZ, axis=1, keepdims=True, out=db_out)  # Σ over the m columns
     if scale != 1.0:
         s = _xp.scalar(dZ, scale)
         dW *= s
         db *= s
-    dA_prev = matmul(W.T, dZ, out=dA_out) if need_dA_prev else None
-    if not is_np and into[0] is not None and into[1] is not None:
-        into[0][...], into[1][...] = dW, db
-        dW, db = into
+    dA_prev = xp.matmul(W.T, dZ, out=dA_out) if need_dA_prev else None
+    if not is_np and into[0] is not None:
+        into[0][...] = dW
+        dW = into[0]
+    if not is_np and into[1] is not None:
+        into[1][...] = db
+        db = into[1]
     return dA_prev, dW, db
 
 
@@ -647,7 +643,7 @@ def backward(
             dA = dA_next
             if cache.D is not None:
                 # inverted dropout: the same mask, the same 1/keep_prob
-                dA = _xp.call(xp.multiply, dA, cache.D, out=buf)
+                dA = xp.multiply(dA, cache.D, out=buf)
             # dZ[l] = dA[l] ⊙ g′(Z[l])
             dZ = activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
         W = Ws[l - 1]
@@ -658,7 +654,7 @@ def backward(
         if l2_scale:
             tmp = None if ws is None else ws.W_tmp(l - 1, W)
             # ∂/∂W (λ/2m)‖W‖² = (λ/m) W
-            dW += _xp.call(xp.multiply, _xp.scalar(W, l2_scale), W, out=tmp)
+            dW += xp.multiply(W, _xp.scalar(W, l2_scale), out=tmp)
         dWs[l - 1], dbs[l - 1], dZs[l - 1] = dW, db, dZ
         dA_next = dA_prev
         if ws is None:

@@ -142,7 +142,7 @@ class Loss:
         out : ndarray of shape (n[L], m), optional
         """
         xp, _ = _xp.namespace(A)
-        return _xp.call(xp.subtract, A, Y, out=out)
+        return xp.subtract(A, Y, out=out)
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
         """Raise ValueError if Y cannot be a target of this loss."""

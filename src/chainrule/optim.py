@@ -153,7 +153,9 @@ class Optimizer:
             return False
         # every array of a state has θ's layout: looking at the first one answers for all
         for a in state[1:]:
-            if hasattr(a, "dtype"):
+            if type(a) is np.ndarray and type(theta) is np.ndarray:  # (every step: fast)
+                return a.shape == theta.shape and a.dtype == theta.dtype
+            if hasattr(a, "dtype"):  # another array library: on θ's device too
                 return (
                     _xp.is_numpy(a) == _xp.is_numpy(theta)
                     and a.shape == theta.shape
@@ -326,20 +328,20 @@ class Adam(Optimizer):
         dt = theta.dtype.type if is_np else float
         b2, one_minus_b1, one_minus_b2, eps = self.constants(dt)
         # m ← β₁ m + (1 − β₁) g  written as m += (1 − β₁)(g − m)
-        tmp = _xp.call(xp.subtract, g, m, out=out)
+        tmp = xp.subtract(g, m, out=out)
         tmp *= one_minus_b1
         m += tmp
         # v ← β₂ v + (1 − β₂) g²
-        tmp = _xp.call(xp.multiply, g, g, out=out)
+        tmp = xp.multiply(g, g, out=out)
         tmp *= one_minus_b2
         v *= b2
         v += tmp
         # θ ← θ − α m̂ / (√v̂ + ε),  m̂ = m/(1 − β₁ᵗ),  v̂ = v/(1 − β₂ᵗ)
         c1, c2 = self.corrections(state.t)
-        tmp = _xp.call(xp.sqrt, v, out=out)
+        tmp = xp.sqrt(v, out=out)
         tmp *= dt(1.0 / math.sqrt(c2))  # √v̂
         tmp += eps
-        tmp = _xp.call(xp.divide, m, tmp, out=out)
+        tmp = xp.divide(m, tmp, out=out)
         tmp *= lr / dt(c1)
         theta -= tmp
 
