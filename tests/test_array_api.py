@@ -335,3 +335,14 @@ def test_numpy_users_never_import_array_api_compat() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_dask_arrays_are_converted_to_numpy_as_before() -> None:
+    """Lazy (Dask) arrays are not a backend: NumPy trains on their values, as any array-like."""
+    da = pytest.importorskip("dask.array", reason="dask is not installed")
+    X, Y = data("binary")
+    net, ref = network("binary", "float64"), network("binary", "float64")
+    net.fit(da.from_array(X), da.from_array(Y), epochs=2, progress=False, seed=0)
+    ref.fit(X, Y, epochs=2, progress=False, seed=0)
+    np.testing.assert_array_equal(net.theta, ref.theta)
+    assert isinstance(net.predict(da.from_array(X)), np.ndarray)

@@ -46,7 +46,10 @@ __all__ = [
 
 # top-level modules whose arrays are array-API arrays (a torch.Tensor has no
 # __array_namespace__ of its own; array-api-compat supplies it)
-_LIBRARIES = frozenset({"torch", "cupy", "jax", "jaxlib", "dask", "array_api_strict", "ndonnx"})
+_LIBRARIES = frozenset({"torch", "cupy", "array_api_strict"})
+# arrays that stay NumPy's business, converted by np.asarray as before: JAX's are
+# immutable and Dask's lazy, and θ is updated in place through views
+_TO_NUMPY = frozenset({"jax", "jaxlib", "dask"})
 
 
 def _is_foreign(a: Any) -> bool:
@@ -55,7 +58,10 @@ def _is_foreign(a: Any) -> bool:
         return False
     if isinstance(a, np.ndarray | np.generic | list | tuple | int | float | bool) or a is None:
         return False
-    return hasattr(a, "__array_namespace__") or type(a).__module__.partition(".")[0] in _LIBRARIES
+    top = type(a).__module__.partition(".")[0]
+    if top in _TO_NUMPY:
+        return False
+    return top in _LIBRARIES or hasattr(a, "__array_namespace__")
 
 
 _NUMPY = (np, True)
