@@ -54,14 +54,21 @@ _TO_NUMPY = frozenset({"jax", "jaxlib", "dask"})
 
 def _is_foreign(a: Any) -> bool:
     """Whether ``a`` is an array of another library than NumPy (cheap, imports nothing)."""
-    if type(a) is np.ndarray:  # the training step's case: answered first
+    t = type(a)
+    if t is np.ndarray:  # the training step's case: answered first
         return False
-    if isinstance(a, np.ndarray | np.generic | list | tuple | int | float | bool) or a is None:
-        return False
-    top = type(a).__module__.partition(".")[0]
-    if top in _TO_NUMPY:
-        return False
-    return top in _LIBRARIES or hasattr(a, "__array_namespace__")
+    foreign = _FOREIGN.get(t)
+    if foreign is None:  # decided once per type
+        top = t.__module__.partition(".")[0]
+        foreign = _FOREIGN[t] = not (
+            issubclass(t, np.ndarray | np.generic | list | tuple | int | float | bool)
+            or a is None
+            or top in _TO_NUMPY
+        ) and (top in _LIBRARIES or hasattr(t, "__array_namespace__"))
+    return foreign
+
+
+_FOREIGN: dict[type, bool] = {}
 
 
 _NUMPY = (np, True)
@@ -86,12 +93,19 @@ def namespace(*arrays: Any) -> tuple[Any, bool]:
     else:
         return _NUMPY
     foreign = [a for a in arrays if _is_foreign(a)]
+    kind = type(foreign[0])
+    if all(type(a) is kind for a in foreign):  # one array type: one namespace, looked up once
+        wrapped = _BY_TYPE.get(kind)
+        if wrapped is not None:
+            return wrapped, False
     import array_api_compat  # only here: a NumPy user never imports it
 
     xp = array_api_compat.array_namespace(*foreign)
     wrapped = _WRAPPED.get(xp)
     if wrapped is None:
         wrapped = _WRAPPED[xp] = OutFree(xp)
+    if all(type(a) is kind for a in foreign):
+        _BY_TYPE[kind] = wrapped
     return wrapped, False
 
 
@@ -125,6 +139,7 @@ class OutFree:
 
 
 _WRAPPED: dict[Any, OutFree] = {}
+_BY_TYPE: dict[type, OutFree] = {}
 
 
 def device(a: Any) -> Any:
