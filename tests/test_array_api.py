@@ -346,3 +346,24 @@ def test_dask_arrays_are_converted_to_numpy_as_before() -> None:
     ref.fit(X, Y, epochs=2, progress=False, seed=0)
     np.testing.assert_array_equal(net.theta, ref.theta)
     assert isinstance(net.predict(da.from_array(X)), np.ndarray)
+
+
+def test_a_diverging_run_keeps_the_last_finite_parameters(backend: Backend) -> None:
+    """The divergence guard works on the device's θ: the run ends as NumPy's, finite."""
+    X, Y = data("regression")
+    fit = {"epochs": 3, "optimizer": "sgd", "learning_rate": 1e3, "progress": False}
+    nets = [network("regression", "float64", output="identity", loss="mse") for _ in range(2)]
+    with pytest.warns(chainrule.training.DivergenceWarning):
+        ref = nets[0].fit(X * 1e3, Y, **fit)
+    with pytest.warns(chainrule.training.DivergenceWarning):
+        hist = nets[1].fit(backend.put(X * 1e3), backend.put(Y), **fit)
+    assert hist.diverged
+    assert hist.message == ref.message
+    assert np.isfinite(nets[1].theta).all()
+    assert_close(nets[1].theta, nets[0].theta, 1e-12)
+
+
+def test_gradients_display_from_the_device(backend: Backend) -> None:
+    X, Y = data("binary")
+    grads = network("binary", "float64").gradients(backend.put(X), backend.put(Y))
+    assert "dJ/dW[1]" in grads._repr_html_()

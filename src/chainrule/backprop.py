@@ -523,7 +523,7 @@ class Gradients(Mapping[str, Array]):
                 (f"dJ/dW[{l}]", self.dW[l - 1]),
                 (f"dJ/db[{l}]", self.db[l - 1]),
             ):
-                a = np.asarray(arr)
+                a = _xp.to_host(arr)
                 key = {"W": f"dW{l}", "b": f"db{l}"}.get(name[4], "")
                 norm = float(np.linalg.norm(a)) if a.size else 0.0
                 big = float(np.max(np.abs(a))) if a.size else 0.0
