@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "chainrule"
 
 # module -> rank: a module may import modules of a lower rank only
 ORDER = [
-    ["_typing"],
+    ["_typing", "_xp"],
     ["_validation", "_version", "_threads", "_display"],
     ["activations", "initializers", "optim", "parameters"],
     ["losses"],

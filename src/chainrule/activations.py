@@ -18,6 +18,15 @@ Numerical notes
 * softmax subtracts the column maximum before exponentiating, so it is exact
   for any finite Z; :func:`log_softmax` uses the log-sum-exp form.
 * every function keeps the dtype of its input (float32 stays float32).
+
+Array libraries
+---------------
+Every formula is written against the input's namespace ``xp``
+(:mod:`chainrule._xp`): NumPy arrays compute in NumPy (with ``out=`` buffers
+and SciPy's ``expit``), PyTorch, CuPy or other array-API arrays in their own
+library on their own device.  Only sigmoid has a second spelling, since
+``expit`` is NumPy-only: e^(−|z|) ≤ 1, so neither branch of its stable form
+overflows.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from chainrule import _xp
 from chainrule._typing import Array
 from chainrule._validation import check_choice, check_fraction
 
@@ -92,7 +102,8 @@ class Activation:
         out : ndarray of shape (n[l], m), optional
             Where to write dZ (may be ``dA`` itself).
         """
-        return np.multiply(dA, self.derivative(Z, A), out=out)
+        xp, _ = _xp.namespace(dA)
+        return xp.multiply(dA, self.derivative(Z, A), out=out)
 
     def config(self) -> dict[str, Any]:
         """A JSON-able description, inverted by :func:`get_activation`."""
@@ -116,14 +127,20 @@ class Sigmoid(Activation):
     derivative_formula = "σ′(z) = a(1 − a)"
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
-        return expit(Z, out=out)
+        if isinstance(Z, np.ndarray):
+            return expit(Z, out=out)
+        xp, _ = _xp.namespace(Z)
+        # σ(z) = 1/(1 + e^(−z)) for z ≥ 0, e^z/(1 + e^z) for z < 0: both with e^(−|z|) ≤ 1
+        e = xp.exp(-xp.abs(Z))
+        return xp.where(Z >= 0, 1 / (1 + e), e / (1 + e))
 
     def derivative(self, Z: Array, A: Array) -> Array:
         return A * (1 - A)
 
     def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
         # dZ = dA ⊙ a(1 − a), written without a temporary for a(1 − a)
-        dZ = np.multiply(dA, A, out=out)
+        xp, _ = _xp.namespace(dA)
+        dZ = xp.multiply(dA, A, out=out)
         dZ -= dZ * A
         return dZ
 
@@ -136,7 +153,8 @@ class Tanh(Activation):
     derivative_formula = "tanh′(z) = 1 − a²"
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
-        return np.tanh(Z, out=out)
+        xp, _ = _xp.namespace(Z)
+        return xp.tanh(Z, out=out)
 
     def derivative(self, Z: Array, A: Array) -> Array:
         return 1 - A * A
@@ -150,13 +168,17 @@ class ReLU(Activation):
     derivative_formula = "relu′(z) = 1 if z > 0 else 0"
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
-        return np.maximum(Z, 0, out=out)
+        xp, _ = _xp.namespace(Z)
+        return xp.maximum(Z, 0, out=out)
 
     def derivative(self, Z: Array, A: Array) -> Array:
-        return (Z > 0).astype(Z.dtype)
+        xp, _ = _xp.namespace(Z)
+        return xp.astype(Z > 0, Z.dtype)
 
     def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
-        return np.multiply(dA, Z > 0, out=out)
+        xp, is_np = _xp.namespace(dA)
+        # dZ = dA ⊙ [z > 0] (NumPy multiplies by the booleans; the array API wants floats)
+        return xp.multiply(dA, Z > 0 if is_np else xp.astype(Z > 0, dA.dtype), out=out)
 
 
 class LeakyReLU(Activation):
@@ -177,14 +199,16 @@ class LeakyReLU(Activation):
         self.formula = f"leaky_relu(z) = max(z, αz), α = {self.alpha:g}"
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
-        A = np.where(Z > 0, Z, Z.dtype.type(self.alpha) * Z)
+        xp, _ = _xp.namespace(Z)
+        A = xp.where(Z > 0, Z, _xp.scalar(Z, self.alpha) * Z)
         if out is None:
             return A
         np.copyto(out, A)
         return out
 
     def derivative(self, Z: Array, A: Array) -> Array:
-        return np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(self.alpha))
+        xp, _ = _xp.namespace(Z)
+        return xp.where(Z > 0, xp.ones_like(Z), xp.full_like(Z, self.alpha))
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "alpha": self.alpha}
@@ -202,7 +226,7 @@ class Identity(Activation):
 
     def forward(self, Z: Array, out: Array | None = None) -> Array:
         if out is None:
-            return Z.copy()
+            return _xp.copy(Z)
         if out is not Z:
             np.copyto(out, Z)
         return out
@@ -212,7 +236,7 @@ class Identity(Activation):
 
     def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
         if out is None:
-            return dA.copy()
+            return _xp.copy(dA)
         if out is not dA:
             np.copyto(out, dA)
         return out
@@ -234,10 +258,13 @@ def softmax(Z: Array, out: Array | None = None) -> Array:
     # z − max z ≤ 0, so e^(z − max z) ∈ [0, 1] never overflows; the subtraction itself
     # can only overflow for |z| ~ 1e308, to −inf, whose exponential is the right 0.
     # (np.maximum.reduce / np.add.reduce are Z.max / A.sum without their Python wrappers)
+    xp, is_np = _xp.namespace(Z)
+    col_max = np.maximum.reduce if is_np else xp.max
+    col_sum = np.add.reduce if is_np else xp.sum
     with np.errstate(over="ignore"):
-        A = np.subtract(Z, np.maximum.reduce(Z, axis=0, keepdims=True), out=out)
-    np.exp(A, out=A)
-    A /= np.add.reduce(A, axis=0, keepdims=True)
+        A = xp.subtract(Z, col_max(Z, axis=0, keepdims=True), out=out)
+    A = xp.exp(A, out=A if is_np else None)
+    A /= col_sum(A, axis=0, keepdims=True)
     return A
 
 
@@ -252,10 +279,11 @@ def log_softmax(Z: Array) -> Array:
     -------
     ndarray of shape (n, m)
     """
+    xp, _ = _xp.namespace(Z)
     with np.errstate(over="ignore"):  # as in softmax: only |z| ~ 1e308 overflows, to −inf
-        shifted = Z - Z.max(axis=0, keepdims=True)
+        shifted = Z - xp.max(Z, axis=0, keepdims=True)
     # the column maximum contributes e⁰ = 1, so the sum is ≥ 1 and its log is ≥ 0: no log(0)
-    return shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0, keepdims=True))
 
 
 class Softmax(Activation):
@@ -271,8 +299,9 @@ class Softmax(Activation):
 
     def backward(self, dA: Array, Z: Array, A: Array, out: Array | None = None) -> Array:
         # dZ = (diag(a) − a aᵀ) dA = a ⊙ (dA − Σₖ aₖ dAₖ), column by column
-        s = (A * dA).sum(axis=0, keepdims=True)
-        dZ = np.subtract(dA, s, out=out)
+        xp, _ = _xp.namespace(dA)
+        s = xp.sum(A * dA, axis=0, keepdims=True)
+        dZ = xp.subtract(dA, s, out=out)
         dZ *= A
         return dZ
 

@@ -33,6 +33,16 @@ factor can be applied at either end of the chain and dW, db come out the same:
 In both cases the factor is computed once, by :func:`batch_scale`, and
 multiplied in once.  With example weights wᵢ, J = Σ wᵢLᵢ / Σ wᵢ: the per-example
 output gradients are multiplied by wᵢ and 1/m becomes 1/Σwᵢ.
+
+Array libraries
+---------------
+:func:`forward` and :func:`backward` compute in the namespace of their input X
+(:mod:`chainrule._xp`): NumPy with the :class:`Workspace` buffers and the
+compiled :class:`Ops` of training, or PyTorch, CuPy and other array-API
+libraries on their device, without buffers (``ws=None``, the plain
+:class:`Ops`).  The formulas are the same lines; dropout masks are drawn from
+the host NumPy Generator and copied to the device, so a seed gives the same
+masks everywhere.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from chainrule import _xp
 from chainrule._display import html_table
 from chainrule._typing import Array
 from chainrule.activations import Activation
@@ -200,12 +211,13 @@ class Ops:
         :func:`linear_backward` would have.
         """
         if scale != 1:
-            g *= g.dtype.type(scale)
+            g *= _xp.scalar(g, scale)
         opt.step(theta, g, lr)
 
 
 NUMPY_OPS = Ops()
-"""The NumPy implementation of every operation (the default)."""
+"""The plain implementation of every operation (the default): NumPy's, or that of the
+arrays' own library (:mod:`chainrule._xp`)."""
 
 
 def linear_forward(A_prev: Array, W: Array, b: Array) -> Array:
@@ -267,7 +279,8 @@ def forward(
     Zs, As, A_outs = (none, none, none) if ws is None else (ws.Z, ws.A, ws.A_out)
     col = None if ws is None else ws.col
     kps = (1.0,) * L if keep_probs is None else keep_probs
-    matmul, bias_activation = np.matmul, ops.bias_activation
+    xp, is_np = _xp.namespace(X)
+    matmul, bias_activation = xp.matmul, ops.bias_activation
     caches: list[LayerCache] = []
     A = X
     for l in range(L):
@@ -283,15 +296,18 @@ def forward(
             U: Any
             D: Any
             if ws is None:
-                U = rng.random(A_new.shape, dtype=A_new.dtype)
-                D = np.empty_like(A_new)
+                # (drawn on the host, in A's precision, and copied to A's device)
+                U = rng.random(A_new.shape, dtype=_xp.host_dtype(A_new))
+                U = U if is_np else _xp.asarray_like(U, A_new)
+                D = np.empty_like(A_new) if is_np else xp.astype(xp.less(U, kp), A_new.dtype)
             else:
                 U, D = ws.U[l], ws.D[l]
                 rng.random(out=U, dtype=U.dtype)  # the same draws, into the buffer
-            np.less(U, kp, out=D)
-            D /= D.dtype.type(kp)
+            if is_np:
+                np.less(U, kp, out=D)
+            D /= _xp.scalar(D, kp)
             cache.D = D
-            A_new = np.multiply(A_new, D, out=A_outs[l])
+            A_new = xp.multiply(A_new, D, out=A_outs[l])
         caches.append(cache)
         A = A_new
     return A, caches
@@ -301,7 +317,8 @@ def batch_scale(m: int, sample_weight: Array | None = None) -> float:
     """The 1/m of J = (1/m) Σᵢ L⁽ⁱ⁾ (1/Σwᵢ with example weights)."""
     if sample_weight is None:
         return 1.0 / m
-    return float(1.0 / np.sum(sample_weight))
+    xp, _ = _xp.namespace(sample_weight)
+    return float(1.0 / xp.sum(sample_weight))
 
 
 def linear_backward(
@@ -339,13 +356,24 @@ def linear_backward(
     db : ndarray of shape (n[l], 1)
     """
     dA_out, dW_out, db_out = out
-    dW = np.matmul(dZ, A_prev.T, out=dW_out)  # dZ A_prevᵀ
-    db = np.add.reduce(dZ, axis=1, keepdims=True, out=db_out)  # Σ over the m columns
+    xp, is_np = _xp.namespace(dZ)
+    into = (dW_out, db_out)  # another library's results are new arrays, copied in below
+    if not is_np:
+        dA_out = dW_out = db_out = None
+    col_sum = np.add.reduce if is_np else xp.sum
+    dW = xp.matmul(dZ, A_prev.T, out=dW_out)  # dZ A_prevᵀ
+    db = col_sum(dZ, axis=1, keepdims=True, out=db_out)  # Σ over the m columns
     if scale != 1.0:
-        s = dZ.dtype.type(scale)
+        s = _xp.scalar(dZ, scale)
         dW *= s
         db *= s
-    dA_prev = np.matmul(W.T, dZ, out=dA_out) if need_dA_prev else None
+    dA_prev = xp.matmul(W.T, dZ, out=dA_out) if need_dA_prev else None
+    if not is_np and into[0] is not None:
+        into[0][...] = dW
+        dW = into[0]
+    if not is_np and into[1] is not None:
+        into[1][...] = db
+        db = into[1]
     return dA_prev, dW, db
 
 
@@ -404,7 +432,7 @@ def l2_cost(Ws: Sequence[Array], l2: float, m: float) -> float:
     """The L2 term of J: (λ/2m) Σₗ ‖W[l]‖²_F  (biases are not regularised)."""
     if l2 == 0:
         return 0.0
-    return float(l2 / (2.0 * m) * sum(float(np.vdot(W, W)) for W in Ws))
+    return float(l2 / (2.0 * m) * sum(_xp.sumsq(W) for W in Ws))
 
 
 @dataclass
@@ -495,7 +523,7 @@ class Gradients(Mapping[str, Array]):
                 (f"dJ/dW[{l}]", self.dW[l - 1]),
                 (f"dJ/db[{l}]", self.db[l - 1]),
             ):
-                a = np.asarray(arr)
+                a = _xp.to_host(arr)
                 key = {"W": f"dW{l}", "b": f"db{l}"}.get(name[4], "")
                 norm = float(np.linalg.norm(a)) if a.size else 0.0
                 big = float(np.max(np.abs(a))) if a.size else 0.0
@@ -578,14 +606,15 @@ def backward(
     dZ, dAL = output_delta(
         loss, activations[-1], last.A, last.Z, Y, fused=fused, out=None if ws is None else ws.dZ[-1]
     )
+    xp, _ = _xp.namespace(dZ)
     if sample_weight is not None:
-        w = np.asarray(sample_weight, dtype=dZ.dtype).reshape(1, -1)
+        w = xp.reshape(xp.astype(xp.asarray(sample_weight), dZ.dtype, copy=False), (1, -1))
         dZ *= w
         dAL = None if dAL is None else dAL * w
     pending = 1.0  # the factor left to the update (defer_scale)
     if convention == "cost":
         # 1/m enters at the top of the chain: dZ[L] = ∂J/∂Z[L] = (1/m) ∂L/∂Z[L]
-        s = dZ.dtype.type(scale)
+        s = _xp.scalar(dZ, scale)
         dZ *= s
         dAL = None if dAL is None else dAL * s
         layer_scale = 1.0
@@ -614,7 +643,7 @@ def backward(
             dA = dA_next
             if cache.D is not None:
                 # inverted dropout: the same mask, the same 1/keep_prob
-                dA = np.multiply(dA, cache.D, out=buf)
+                dA = xp.multiply(dA, cache.D, out=buf)
             # dZ[l] = dA[l] ⊙ g′(Z[l])
             dZ = activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
         W = Ws[l - 1]
@@ -624,7 +653,8 @@ def backward(
         )  # fmt: skip
         if l2_scale:
             tmp = None if ws is None else ws.W_tmp(l - 1, W)
-            dW += np.multiply(W.dtype.type(l2_scale), W, out=tmp)  # ∂/∂W (λ/2m)‖W‖² = (λ/m) W
+            # ∂/∂W (λ/2m)‖W‖² = (λ/m) W
+            dW += xp.multiply(W, _xp.scalar(W, l2_scale), out=tmp)
         dWs[l - 1], dbs[l - 1], dZs[l - 1] = dW, db, dZ
         dA_next = dA_prev
         if ws is None:

@@ -54,12 +54,13 @@ array([1, 0])
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from chainrule import backprop
+from chainrule import _xp, backprop
 from chainrule._typing import Array
 from chainrule._validation import (
     as_float_array,
@@ -665,10 +666,11 @@ def decide(AL: Array, task: str, *, logits: bool = False) -> Array:
     """
     if task == "regression":
         return AL
+    xp, _ = _xp.namespace(AL)
     if task == "multiclass":
-        return AL.argmax(axis=0)
+        return xp.argmax(AL, axis=0)
     threshold = 0.0 if logits else 0.5  # σ(z) > 0.5 ⇔ z > 0
-    return np.greater(AL, threshold).astype(np.int64)
+    return xp.astype(xp.greater(AL, threshold), xp.int64)
 
 
 def class_indices(AL: Array, *, logits: bool = False) -> Array:
@@ -690,9 +692,10 @@ def accuracy(AL: Array, Y: Array, task: str) -> float:
     """
     if task == "regression":
         return float("nan")
-    if task == "multiclass":
-        return float(np.mean(decide(AL, task) == decide(Y, task)))
-    return float(np.mean((AL > 0.5) == (Y > 0.5)))
+    xp, _ = _xp.namespace(AL)
+    multiclass = task == "multiclass"
+    right = decide(AL, task) == decide(Y, task) if multiclass else (AL > 0.5) == (Y > 0.5)
+    return int(xp.count_nonzero(right)) / math.prod(right.shape)  # the mean of the booleans
 
 
 def per_example_loss(

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import _xp
 from chainrule._typing import Array
 from chainrule._validation import check_choice
 from chainrule.activations import log_softmax
@@ -62,12 +63,18 @@ __all__ = [
 
 def _tiny(A: Array) -> Any:
     """Smallest positive normal number of A's dtype: the floor for a in log a and 1/a."""
-    return np.finfo(A.dtype).tiny
+    if isinstance(A, np.ndarray):
+        return np.finfo(A.dtype).tiny
+    xp, _ = _xp.namespace(A)
+    return xp.finfo(A.dtype).smallest_normal
 
 
 def _below_one(A: Array) -> Any:
     """1 − ε/2, the largest number below 1 in A's dtype: the ceiling for a in log(1 − a)."""
-    return A.dtype.type(1) - np.finfo(A.dtype).epsneg
+    if isinstance(A, np.ndarray):
+        return A.dtype.type(1) - np.finfo(A.dtype).epsneg
+    xp, _ = _xp.namespace(A)
+    return 1.0 - xp.finfo(A.dtype).eps / 2  # (exact: ε/2 = 2^−53 or 2^−24)
 
 
 class Loss:
@@ -134,7 +141,8 @@ class Loss:
         Y : ndarray of shape (n[L], m)
         out : ndarray of shape (n[L], m), optional
         """
-        return np.subtract(A, Y, out=out)
+        xp, _ = _xp.namespace(A)
+        return xp.subtract(A, Y, out=out)
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
         """Raise ValueError if Y cannot be a target of this loss."""
@@ -166,24 +174,27 @@ class BinaryCrossEntropy(Loss):
         # log(1 − a) uses min(a, 1 − ε/2).  A confident correct answer (a = 1.0 exactly,
         # y = 1) therefore costs exactly 0, and a confident wrong one (a = 1.0, y = 0) a
         # large finite −log(ε/2) ≈ 36.7 (float64), never inf or NaN.
+        xp, _ = _xp.namespace(A)
         L = -(
-            Y * np.log(np.maximum(A, _tiny(A))) + (1 - Y) * np.log1p(-np.minimum(A, _below_one(A)))
+            Y * xp.log(xp.maximum(A, _tiny(A))) + (1 - Y) * xp.log1p(-xp.minimum(A, _below_one(A)))
         )
-        return L.sum(axis=0, keepdims=True)
+        return xp.sum(L, axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
         # −[y log σ(z) + (1−y) log(1−σ(z))] = log(1 + e^z) − y z, via logaddexp
-        L = np.logaddexp(Z.dtype.type(0), Z) - Y * Z
-        return L.sum(axis=0, keepdims=True)
+        xp, _ = _xp.namespace(Z)
+        L = xp.logaddexp(_xp.scalar(Z, 0), Z) - Y * Z
+        return xp.sum(L, axis=0, keepdims=True)
 
     def dA(self, A: Array, Y: Array) -> Array:
         # The course's −(y/a − (1 − y)/(1 − a)), guarded only where it would divide by
         # zero: a = 0 (or a subnormal) uses tiny, a = 1 uses 1 − ε/2.  At a = 1.0, y = 1
         # it is exactly −1 (the plain formula gives 0·∞ = NaN in its second term); every
         # other a, even one outside [0, 1], gets the plain formula's value.
+        xp, _ = _xp.namespace(A)
         tiny = _tiny(A)
-        a = np.where(np.abs(A) < tiny, tiny, A)
-        one_minus_a = np.where(A == 1, 1 - _below_one(A), 1 - A)
+        a = xp.where(xp.abs(A) < tiny, tiny, A)
+        one_minus_a = xp.where(A == 1, 1 - _below_one(A), 1 - A)
         return -(Y / a - (1 - Y) / one_minus_a)
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
@@ -204,15 +215,18 @@ class CategoricalCrossEntropy(Loss):
     dA_formula = "∂L/∂aₖ = −yₖ/aₖ"
 
     def per_example(self, A: Array, Y: Array) -> Array:
-        Ac = np.maximum(A, _tiny(A))  # log a, guarded only at a = 0
-        return -(Y * np.log(Ac)).sum(axis=0, keepdims=True)
+        xp, _ = _xp.namespace(A)
+        Ac = xp.maximum(A, _tiny(A))  # log a, guarded only at a = 0
+        return -xp.sum(Y * xp.log(Ac), axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
-        return -(Y * log_softmax(Z)).sum(axis=0, keepdims=True)
+        xp, _ = _xp.namespace(Z)
+        return -xp.sum(Y * log_softmax(Z), axis=0, keepdims=True)
 
     def dA(self, A: Array, Y: Array) -> Array:
+        xp, _ = _xp.namespace(A)
         tiny = _tiny(A)
-        return -Y / np.where(np.abs(A) < tiny, tiny, A)  # guarded only at a = 0
+        return -Y / xp.where(xp.abs(A) < tiny, tiny, A)  # guarded only at a = 0
 
     def check_targets(self, Y: Array, name: str = "Y") -> None:
         if Y.shape[0] < 2:
@@ -240,8 +254,9 @@ class SquaredError(Loss):
     dA_formula = "∂L/∂a = a − y"
 
     def per_example(self, A: Array, Y: Array) -> Array:
+        xp, _ = _xp.namespace(A)
         D = A - Y
-        return 0.5 * (D * D).sum(axis=0, keepdims=True)
+        return 0.5 * xp.sum(D * D, axis=0, keepdims=True)
 
     def from_logits(self, Z: Array, Y: Array) -> Array:
         return self.per_example(Z, Y)
@@ -296,7 +311,8 @@ def cost(L: Array, sample_weight: Array | None = None) -> float:
     -------
     J : float
     """
+    xp, _ = _xp.namespace(L)
     if sample_weight is None:
-        return float(L.mean())
-    w = np.asarray(sample_weight, dtype=L.dtype).reshape(1, -1)
-    return float((L * w).sum() / w.sum())
+        return float(xp.mean(L))
+    w = xp.reshape(xp.astype(xp.asarray(sample_weight), L.dtype, copy=False), (1, -1))
+    return float(xp.sum(L * w) / xp.sum(w))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule import backprop, io, training
+from chainrule import _xp, backprop, io, training
 from chainrule import head as _head
 from chainrule._display import html_table, text_table
 from chainrule._typing import Array, Params
@@ -417,8 +417,15 @@ class Network:
     # -- input checks -----------------------------------------------------------------------
 
     def check_X(self, X: Any, name: str = "X") -> Array:
-        """Validate and convert inputs to an array of shape (n[0], m) in this network's dtype."""
-        arr = as_float_array(X, name, self.dtype)
+        """Validate and convert inputs to an array of shape (n[0], m) in this network's dtype.
+
+        An array of another library (PyTorch, CuPy, ...) stays in that library
+        and on its device (:mod:`chainrule._xp`).
+        """
+        if _xp.is_numpy(X):
+            arr = as_float_array(X, name, self.dtype)
+        else:
+            arr = _xp.as_float_array(X, name, self.dtype)
         n0 = self.layer_dims[0]
         if arr.shape[0] != n0:
             hint = ""
@@ -436,7 +443,11 @@ class Network:
         Accepts, besides (n[L], m) arrays: a 1-D array of m labels for one
         output unit, and integer class indices (shape (m,) or (1, m)) for a
         softmax / categorical cross-entropy output, which are one-hot encoded.
+        Targets of another array library are checked on the host and returned
+        in their library, on their device.
         """
+        if not _xp.is_numpy(Y):
+            return _xp.asarray_like(self.check_Y(_xp.to_host(Y), m, name), Y)
         nL = self.layer_dims[-1]
         arr = np.asarray(Y)
         if arr.dtype == object or not (
@@ -463,6 +474,9 @@ class Network:
         """Validate example weights: None, or shape (m,), non-negative with a positive sum."""
         if sample_weight is None:
             return None
+        if not _xp.is_numpy(sample_weight):  # checked on the host, returned to its device
+            w_host = self.check_weights(_xp.to_host(sample_weight), m)
+            return _xp.asarray_like(w_host, sample_weight)
         w = as_float_array(sample_weight, "sample_weight", self.dtype, ndim=1)
         if w.shape[0] != m:
             raise ValueError(f"sample_weight has {w.shape[0]} entries but there are {m} examples")
@@ -472,29 +486,43 @@ class Network:
 
     # -- the math -----------------------------------------------------------------------------
 
+    def params_like(self, X: Any) -> tuple[list[Array], list[Array]]:
+        """W[l], b[l] in X's array library and on its device (NumPy: :attr:`Ws`, :attr:`bs`).
+
+        For an array of another library θ is copied to X's device once (the
+        network itself stays NumPy on the host) and viewed as W[l], b[l].
+        """
+        if _xp.is_numpy(X) and _xp.is_numpy(self.theta):
+            return self.Ws, self.bs
+        return self.layout.views(_xp.asarray_like(self.theta, X))
+
     def forward(self, X: Any) -> Array:
         """A[L] for inputs X (inference: no dropout).
 
         Parameters
         ----------
         X : array_like of shape (n[0], m)
+            A NumPy array, or an array of another library (PyTorch, CuPy, ...):
+            then the computation and A[L] are in that library, on X's device.
 
         Returns
         -------
-        AL : ndarray of shape (n[L], m)
+        AL : array of shape (n[L], m)
         """
-        AL, _ = backprop.forward(self.check_X(X), self.Ws, self.bs, self.activations)
-        return AL
+        return self.forward_with_cache(X)[0]
 
     def forward_with_cache(self, X: Any) -> tuple[Array, list[LayerCache]]:
         """A[L] and the per-layer caches (A_prev, Z, A), without dropout."""
-        return backprop.forward(self.check_X(X), self.Ws, self.bs, self.activations)
+        Xc = self.check_X(X)
+        with _xp.exact_matmul(Xc):
+            return backprop.forward(Xc, *self.params_like(Xc), self.activations)
 
     def losses(self, X: Any, Y: Any) -> Array:
         """Per-example losses L, shape (1, m) (no L2 term: L2 belongs to J)."""
+        _xp.check_same("X", X, Y=Y)
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
-        AL, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
+        AL, caches = self.forward_with_cache(Xc)
         return _head.per_example_loss(self.loss, self.activations[-1], AL, caches[-1].Z, Yc)
 
     def cost(self, X: Any, Y: Any, sample_weight: Any = None) -> float:
@@ -507,6 +535,7 @@ class Network:
         sample_weight : array_like of shape (m,), optional
             J = Σ wᵢ Lᵢ / Σ wᵢ, and the L2 term's m becomes Σ wᵢ.
         """
+        _xp.check_same("X", X, Y=Y, sample_weight=sample_weight)
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
         w = self.check_weights(sample_weight, Xc.shape[1])
@@ -514,10 +543,12 @@ class Network:
 
     def cost_and_output(self, X: Array, Y: Array, w: Array | None = None) -> tuple[float, Array]:
         """J and A[L] from one forward pass over already-checked X, Y (and weights)."""
-        AL, caches = backprop.forward(X, self.Ws, self.bs, self.activations)
+        Ws, bs = self.params_like(X)
+        with _xp.exact_matmul(X):
+            AL, caches = backprop.forward(X, Ws, bs, self.activations)
         J = cost(_head.per_example_loss(self.loss, self.activations[-1], AL, caches[-1].Z, Y), w)
-        m_eff = X.shape[1] if w is None else float(w.sum())
-        return J + backprop.l2_cost(self.Ws, self.l2, m_eff), AL
+        m_eff = X.shape[1] if w is None else float(_xp.namespace(w)[0].sum(w))
+        return J + backprop.l2_cost(Ws, self.l2, m_eff), AL
 
     def gradients(
         self,
@@ -548,22 +579,25 @@ class Network:
             ``grads["dW1"]``, ..., plus ``grads.dZ``, ``grads.dA`` and
             ``grads.named()``.
         """
+        _xp.check_same("X", X, Y=Y, sample_weight=sample_weight)
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
         w = self.check_weights(sample_weight, Xc.shape[1])
-        _, caches = backprop.forward(Xc, self.Ws, self.bs, self.activations)
-        return backprop.backward(
-            caches,
-            Yc,
-            self.Ws,
-            self.activations,
-            self.loss,
-            convention=convention,  # type: ignore[arg-type]
-            fused=fused,
-            l2=self.l2,
-            l2_m=None if w is None else float(w.sum()),
-            sample_weight=w,
-        )
+        Ws, bs = self.params_like(Xc)
+        with _xp.exact_matmul(Xc):
+            _, caches = backprop.forward(Xc, Ws, bs, self.activations)
+            return backprop.backward(
+                caches,
+                Yc,
+                Ws,
+                self.activations,
+                self.loss,
+                convention=convention,  # type: ignore[arg-type]
+                fused=fused,
+                l2=self.l2,
+                l2_m=None if w is None else float(_xp.namespace(w)[0].sum(w)),
+                sample_weight=w,
+            )
 
     # -- predictions ----------------------------------------------------------------------------
 
@@ -594,6 +628,7 @@ class Network:
 
     def accuracy(self, X: Any, Y: Any) -> float:
         """Fraction of correct predictions (classification only)."""
+        _xp.check_same("X", X, Y=Y)
         Xc = self.check_X(X)
         Yc = self.check_Y(Y, Xc.shape[1])
         return _head.accuracy(self.forward(Xc), Yc, self.task)

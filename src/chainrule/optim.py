@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from chainrule import _xp
 from chainrule._typing import Array
 from chainrule._validation import (
     check_choice,
@@ -152,8 +153,15 @@ class Optimizer:
             return False
         # every array of a state has θ's layout: looking at the first one answers for all
         for a in state[1:]:
-            if isinstance(a, np.ndarray):
+            if type(a) is np.ndarray and type(theta) is np.ndarray:  # (every step: fast)
                 return a.shape == theta.shape and a.dtype == theta.dtype
+            if hasattr(a, "dtype"):  # another array library: on θ's device too
+                return (
+                    _xp.is_numpy(a) == _xp.is_numpy(theta)
+                    and a.shape == theta.shape
+                    and a.dtype == theta.dtype
+                    and _xp.device(a) == _xp.device(theta)
+                )
         return True
 
     def init(self, theta: Array) -> None:
@@ -177,7 +185,7 @@ class Optimizer:
         lr : float
             This step's learning rate α.
         """
-        self.update(self.advance(theta), theta, g, theta.dtype.type(lr))
+        self.update(self.advance(theta), theta, g, _xp.scalar(theta, lr))
 
     def advance(self, theta: Array) -> Any:
         """Count one more step for parameters θ and return the state it runs with.
@@ -219,11 +227,12 @@ class Momentum(Optimizer):
         self.beta = check_fraction(beta, "beta")
 
     def init_state(self, theta: Array) -> MomentumState:
-        return MomentumState(t=0, v=np.zeros_like(theta))
+        xp, _ = _xp.namespace(theta)
+        return MomentumState(t=0, v=xp.zeros_like(theta))
 
     def update(self, state: MomentumState, theta: Array, g: Array, lr: Any) -> None:
         v = state.v
-        b = theta.dtype.type(self.beta)
+        b = _xp.scalar(theta, self.beta)
         v *= b
         v += (1 - b) * g
         theta -= lr * v
@@ -239,7 +248,7 @@ class Nesterov(Momentum):
 
     def update(self, state: MomentumState, theta: Array, g: Array, lr: Any) -> None:
         v = state.v
-        b = theta.dtype.type(self.beta)
+        b = _xp.scalar(theta, self.beta)
         v *= b
         v += (1 - b) * g
         theta -= lr * (b * v + (1 - b) * g)
@@ -256,15 +265,17 @@ class RMSprop(Optimizer):
         self.epsilon = check_positive_float(epsilon, "epsilon")
 
     def init_state(self, theta: Array) -> RMSpropState:
-        return RMSpropState(t=0, s=np.zeros_like(theta))
+        xp, _ = _xp.namespace(theta)
+        return RMSpropState(t=0, s=xp.zeros_like(theta))
 
     def update(self, state: RMSpropState, theta: Array, g: Array, lr: Any) -> None:
+        xp, _ = _xp.namespace(theta)
         sq = state.s
-        b = theta.dtype.type(self.beta)
+        b = _xp.scalar(theta, self.beta)
         sq *= b
         sq += (1 - b) * (g * g)
-        denom = np.sqrt(sq)
-        denom += theta.dtype.type(self.epsilon)
+        denom = xp.sqrt(sq)
+        denom += _xp.scalar(theta, self.epsilon)
         theta -= lr * g / denom
 
     def config(self) -> dict[str, Any]:
@@ -284,10 +295,15 @@ class Adam(Optimizer):
         self._tmp: Array | None = None  # scratch of θ's shape (not state: it carries nothing)
 
     def init_state(self, theta: Array) -> AdamState:
-        return AdamState(t=0, m=np.zeros_like(theta), v=np.zeros_like(theta))
+        xp, _ = _xp.namespace(theta)
+        return AdamState(t=0, m=xp.zeros_like(theta), v=xp.zeros_like(theta))
 
     def constants(self, dt: Any) -> tuple[Any, Any, Any, Any]:
-        """β₂, 1 − β₁, 1 − β₂ and ε in the parameters' dtype ``dt`` (cached: they cost per step)."""
+        """β₂, 1 − β₁, 1 − β₂ and ε in the parameters' dtype ``dt`` (cached: they cost per step).
+
+        ``dt`` is a NumPy scalar type, or ``float`` for another array library
+        (:func:`chainrule._xp.scalar`).
+        """
         key = (dt, self.beta1, self.beta2, self.epsilon)
         cache: dict[Any, tuple[Any, Any, Any, Any]] = self.__dict__.setdefault("_cache", {})
         c = cache.get(key)
@@ -304,26 +320,28 @@ class Adam(Optimizer):
 
     def update(self, state: AdamState, theta: Array, g: Array, lr: Any) -> None:
         m, v = state.m, state.v
-        tmp = getattr(self, "_tmp", None)
-        if tmp is None or tmp.shape != theta.shape or tmp.dtype != theta.dtype:
+        xp, is_np = _xp.namespace(theta)
+        tmp = getattr(self, "_tmp", None)  # NumPy's scratch; other libraries allocate
+        if is_np and (tmp is None or tmp.shape != theta.shape or tmp.dtype != theta.dtype):
             tmp = self._tmp = np.empty_like(theta)
-        dt = theta.dtype.type
+        out = tmp if is_np else None
+        dt = theta.dtype.type if is_np else float
         b2, one_minus_b1, one_minus_b2, eps = self.constants(dt)
         # m ← β₁ m + (1 − β₁) g  written as m += (1 − β₁)(g − m)
-        np.subtract(g, m, out=tmp)
+        tmp = xp.subtract(g, m, out=out)
         tmp *= one_minus_b1
         m += tmp
         # v ← β₂ v + (1 − β₂) g²
-        np.multiply(g, g, out=tmp)
+        tmp = xp.multiply(g, g, out=out)
         tmp *= one_minus_b2
         v *= b2
         v += tmp
         # θ ← θ − α m̂ / (√v̂ + ε),  m̂ = m/(1 − β₁ᵗ),  v̂ = v/(1 − β₂ᵗ)
         c1, c2 = self.corrections(state.t)
-        np.sqrt(v, out=tmp)
+        tmp = xp.sqrt(v, out=out)
         tmp *= dt(1.0 / math.sqrt(c2))  # √v̂
         tmp += eps
-        np.divide(m, tmp, out=tmp)
+        tmp = xp.divide(m, tmp, out=out)
         tmp *= lr / dt(c1)
         theta -= tmp
 

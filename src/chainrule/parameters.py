@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import _xp
 from chainrule._typing import Array
 
 __all__ = ["ParameterLayout"]
@@ -60,12 +61,16 @@ class ParameterLayout:
     def views(self, flat: Array) -> tuple[list[Array], list[Array]]:
         """W[l] and b[l] as views of ``flat`` (shape (size,), C-contiguous).
 
+        ``flat`` may be an array of another library (PyTorch, CuPy, ...):
+        slices and reshapes of a contiguous vector are views there too.
+
         Returns
         -------
         Ws : list of L arrays of shape (n[l], n[l-1])
         bs : list of L arrays of shape (n[l], 1)
         """
-        if flat.shape != (self.size,) or not flat.flags.c_contiguous:
+        xp, is_np = _xp.namespace(flat)
+        if tuple(flat.shape) != (self.size,) or (is_np and not flat.flags.c_contiguous):
             raise ValueError(
                 f"a flat parameter vector must be a contiguous array of shape ({self.size},), "
                 f"got shape {flat.shape}"
@@ -75,10 +80,10 @@ class ParameterLayout:
         i = 0
         for ws, bsh in zip(self.W_shapes, self.b_shapes, strict=True):
             k = math.prod(ws)
-            Ws.append(flat[i : i + k].reshape(ws))
+            Ws.append(xp.reshape(flat[i : i + k], ws))
             i += k
             k = math.prod(bsh)
-            bs.append(flat[i : i + k].reshape(bsh))
+            bs.append(xp.reshape(flat[i : i + k], bsh))
             i += k
         return Ws, bs
 

@@ -40,23 +40,38 @@ The progress bar
 ----------------
 On a terminal and in Jupyter, ``fit`` shows a bar over the epochs whose postfix
 holds the last epoch's numbers (:mod:`chainrule.progress`).
+
+Other array libraries: everything follows X
+-------------------------------------------
+Given X of another array library (a PyTorch tensor, a CuPy array, ...), ``fit``
+trains in that library on X's device (:mod:`chainrule._xp`): Y, the example
+weights and the validation data must be arrays of the same library on the same
+device (or plain lists); θ and the optimizer's state are copied there once at
+the start and back into the (NumPy) network at the end.  The step is the same
+:meth:`Trainer.step`, without NumPy's buffers and compiled operations; the
+shuffles and dropout masks come from the same host NumPy Generator, and every
+batch cost is computed as the batch is trained.  PyTorch's float32 products run
+without TF32 (:func:`chainrule._xp.exact_matmul`).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import html
+import inspect
 import io
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from chainrule import _kernels, backprop
+from chainrule import _kernels, _xp, backprop
 from chainrule._display import html_table, text_table
 from chainrule._threads import blas_threads as blas_threads_limit
 from chainrule._threads import training_threads
@@ -374,16 +389,22 @@ class Trainer:
         self.X, self.Y, self.w = X, Y, w
         self.m = X.shape[1]
         self.l2_m = l2_m
-        self.ops = _kernels.compiled_ops(net.dtype) if ops is None else ops
+        # NumPy, or another array library on X's device: no buffers, no compiled kernels
+        self.xp, self.is_numpy = _xp.namespace(X)
+        if ops is None:
+            ops = _kernels.compiled_ops(net.dtype) if self.is_numpy else backprop.NUMPY_OPS
+        self.ops = ops
         self.canonical = backprop.is_canonical(net.loss, net.activations[-1])
         self.task = net.task
         # rows of C-ordered (m, n) arrays = columns of the (n, m) F-ordered originals
-        self.X_rows = X.T if X.flags.f_contiguous else None
-        self.Y_rows = Y.T if Y.flags.f_contiguous else None
+        self.X_rows = X.T if self.is_numpy and X.flags.f_contiguous else None
+        self.Y_rows = Y.T if self.is_numpy and Y.flags.f_contiguous else None
         # multiclass accuracy compares argmax(A) with argmax(Y): argmax(Y) once for all
-        self.labels: Index | None = Y.argmax(axis=0) if self.task == "multiclass" else None
+        self.labels: Index | None = (
+            self.xp.argmax(Y, axis=0) if self.task == "multiclass" and self.is_numpy else None
+        )
         # g = ∂J/∂θ in θ's layout: dW[l], db[l] are views of it
-        self.grad = np.empty_like(net.theta)
+        self.grad = np.empty_like(net.theta) if self.is_numpy else self.xp.zeros_like(net.theta)
         self.dWs, self.dbs = net.layout.views(self.grad)
         opt.init(net.theta)
         # what every step reads, looked up once (the network does not change during a run)
@@ -456,7 +477,17 @@ class Trainer:
         net, ops = self.net, self.ops
         # -- the batch: X_b (n[0], mb), Y_b (n[L], mb), w_b (mb,) ----------------------------
         X, Y, w, labels = self.X, self.Y, self.w, self.labels
-        if idx is None:
+        ws: backprop.Workspace | None
+        if not self.is_numpy:  # another library: gathered on X's device, no buffers
+            xp = self.xp
+            sel = slice(None) if idx is None else idx
+            if isinstance(sel, slice):
+                Xb, Yb, wb = X[:, sel], Y[:, sel], None if w is None else w[sel]
+            else:  # (idx: indices already on X's device, see epoch())
+                Xb, Yb = xp.take(X, sel, axis=1), xp.take(Y, sel, axis=1)
+                wb = None if w is None else xp.take(w, sel, axis=0)
+            ws = gb = lab = None
+        elif idx is None:
             ws, gb = self.workspace(self.m)
             Xb, Yb, wb, lab = X, Y, w, labels
         elif isinstance(idx, slice):
@@ -474,8 +505,8 @@ class Trainer:
             lab = None
             if labels is not None and monitor:
                 lab = labels.take(idx, None, gb.labels, "clip")
-        mb = ws.m
-        m_eff = mb if wb is None else float(wb.sum())
+        mb = Xb.shape[1] if ws is None else ws.m
+        m_eff = mb if wb is None else float(self.xp.sum(wb))
         if m_eff <= 0:
             return math.nan, math.nan, mb, 0.0
         Ws, acts, l2 = self.Ws, self.acts, net.l2
@@ -545,11 +576,14 @@ class Trainer:
         def batch(start: int) -> Index | slice | None:
             if full:
                 return None
+            stop = min(start + size, m)  # (the array API leaves stops past the end undefined)
             if perm is None:
-                return slice(start, start + size)
-            return perm[start : start + size]
+                return slice(start, stop)
+            return perm[start:stop]
 
-        if self.w is not None:  # batch by batch
+        if not self.is_numpy and perm is not None and not full:
+            perm = self.xp.asarray(perm, device=_xp.device(self.X))  # the host's shuffle
+        if self.w is not None or not self.is_numpy:  # batch by batch
             tot_cost = tot_weight = tot_correct = 0.0
             n_seen = 0
             for start in range(0, m, size):
@@ -626,9 +660,9 @@ class Trainer:
             self._rec = rec
         return rec
 
-    def _n_correct(self, AL: Array, Yb: Array, lab: Index | None, gb: _Gather) -> float:
+    def _n_correct(self, AL: Array, Yb: Array, lab: Index | None, gb: _Gather | None) -> float:
         """Correct predictions on the batch, as ``accuracy_from_output`` × m."""
-        if lab is not None:  # multiclass: argmax(A) == argmax(Y), argmax(Y) gathered
+        if lab is not None and gb is not None:  # multiclass: argmax(A) == argmax(Y), gathered
             AL.argmax(axis=0, out=gb.argmax)
             return float(np.count_nonzero(np.equal(gb.argmax, lab)))
         if self.task == "regression":
@@ -685,12 +719,13 @@ def _split_validation(
         )
     perm = rng.permutation(m)
     val, tr = np.sort(perm[:n_val]), np.sort(perm[n_val:])
-    w_tr = None if w is None else w[tr]
-    if w_tr is not None and not w_tr.sum() > 0:
+    w_tr = None if w is None else _xp.take_columns(w[None, :], tr)[0, :]
+    if w_tr is not None and not float(_xp.namespace(w_tr)[0].sum(w_tr)) > 0:
         raise ValueError(
             "sample_weight is zero on every training example left after the validation split"
         )
-    return X[:, tr], Y[:, tr], w_tr, X[:, val], Y[:, val]
+    take = _xp.take_columns
+    return take(X, tr), take(Y, tr), w_tr, take(X, val), take(Y, val)
 
 
 def _prepare_data(
@@ -704,6 +739,9 @@ def _prepare_data(
     rng: np.random.Generator,
 ) -> _Data:
     """Check X, Y, the weights and the validation data; split off a validation part."""
+    pair = validation_data if isinstance(validation_data, tuple | list) else ()
+    X_val, Y_val = pair if len(pair) == 2 else (None, None)  # (a bad pair is refused below)
+    _xp.check_same("X", X, Y=Y, sample_weight=sample_weight, X_val=X_val, Y_val=Y_val)
     Xc = net.check_X(X)
     Yc = net.check_Y(Y, Xc.shape[1])
     w = net.check_weights(sample_weight, Xc.shape[1])
@@ -720,7 +758,7 @@ def _prepare_data(
             Xc, Yc, w, validation_fraction, rng
         )
     m = data.X.shape[1]
-    if batch_size is not None and batch_size < m:
+    if batch_size is not None and batch_size < m and _xp.is_numpy(data.X):
         # Examples are columns; a column-major (Fortran-ordered) copy keeps each example
         # contiguous, so gathering a shuffled mini-batch is a cheap copy of whole columns.
         data.X = np.asfortranarray(data.X)
@@ -744,9 +782,9 @@ class _EarlyStopping:
             self.best, self.since_best, self.best_epoch = monitored, 0, epoch
             if self.restore_best:
                 if self.best_theta is None:
-                    self.best_theta = theta.copy()
+                    self.best_theta = _xp.copy(theta)
                 else:
-                    np.copyto(self.best_theta, theta)
+                    _xp.copyto(self.best_theta, theta)
         else:
             self.since_best += 1
 
@@ -758,7 +796,7 @@ class _EarlyStopping:
         """Put the best epoch's parameters back (unless it was the last); whether it did."""
         if self.best_theta is None or self.best_epoch == last_epoch:
             return False
-        np.copyto(theta, self.best_theta)
+        _xp.copyto(theta, self.best_theta)
         return True
 
 
@@ -779,7 +817,7 @@ class _DivergenceGuard:
 
     def __init__(self, theta: Array, initial_cost: float = math.inf) -> None:
         self.theta = theta
-        self.last_finite = theta.copy()
+        self.last_finite = _xp.copy(theta)
         self.lowest = initial_cost if math.isfinite(initial_cost) else math.inf
         self.reason = "non-finite cost or parameters"
 
@@ -793,10 +831,10 @@ class _DivergenceGuard:
             bound = min(DIVERGENCE_COST, DIVERGENCE_GROWTH * max(1.0, self.lowest))
             if not cost > bound:  # (a NaN cost is caught by all_finite's caller: stats)
                 self.lowest = min(self.lowest, cost)
-                np.copyto(self.last_finite, self.theta)
+                _xp.copyto(self.last_finite, self.theta)
                 return False
             self.reason = f"the cost {cost:.3g} grew past {bound:.3g}"
-        np.copyto(self.theta, self.last_finite)
+        _xp.copyto(self.theta, self.last_finite)
         return True
 
 
@@ -808,10 +846,62 @@ def all_finite(theta: Array) -> bool:
     which finite entries can also give by overflowing, is checked entry by
     entry.
     """
+    xp, is_np = _xp.namespace(theta)
+    if not is_np:
+        return bool(xp.all(xp.isfinite(theta)))
     with np.errstate(over="ignore", invalid="ignore"):  # inf + (−inf) is NaN: no warning
         return math.isfinite(np.add.reduce(theta, axis=None)) or bool(np.isfinite(theta).all())
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+@contextlib.contextmanager
+def _on_device_of(net: Network, opt: Optimizer, X: Any) -> Iterator[None]:
+    """For the run: θ and the optimizer's state on X's device, then back into ``net``.
+
+    The network stays NumPy on the host between calls; inside, ``net.theta``
+    (and its views ``net.Ws``, ``net.bs``) is a copy on X's device, made once,
+    and so are the state's arrays (a kept state continues: ``keep_state``).
+    At the end, however the run ends, the device θ is copied into the host θ
+    and the state comes back to the host.
+    """
+
+    def moved(state: Any, to: Callable[[Any], Any]) -> Any:
+        if state is None:
+            return None
+        return state.__class__(*(to(a) if hasattr(a, "dtype") else a for a in state))
+
+    host = net.theta
+    net.theta = _xp.asarray_like(host, X)
+    net._bind_views()
+    opt.state = moved(opt.state, lambda a: _xp.asarray_like(a, X))
+    try:
+        with _xp.exact_matmul(X):
+            yield
+    finally:
+        np.copyto(host, _xp.to_host(net.theta))
+        net.theta = host
+        net._bind_views()
+        opt.state = moved(opt.state, _xp.to_host)
+
+
+def _follows_X(fit_fn: _F) -> _F:
+    """``fit`` on arrays of another library runs inside :func:`_on_device_of` (NumPy: as is)."""
+    default_optimizer = inspect.signature(fit_fn).parameters["optimizer"].default
+
+    @functools.wraps(fit_fn)
+    def wrapper(net: Network, X: Any, Y: Any, **options: Any) -> History:
+        if _xp.is_numpy(X):
+            return cast(History, fit_fn(net, X, Y, **options))
+        opt = options["optimizer"] = get_optimizer(options.get("optimizer", default_optimizer))
+        with _on_device_of(net, opt, X):
+            return cast(History, fit_fn(net, X, Y, **options))
+
+    return cast(_F, wrapper)
+
+
+@_follows_X
 def fit(
     net: Network,
     X: Any,
@@ -844,7 +934,9 @@ def fit(
     ----------
     net : Network
     X : array_like of shape (n[0], m)
-        Training inputs, one example per column.
+        Training inputs, one example per column.  An array of another library
+        (PyTorch, CuPy, ...) trains in that library on X's device, and every
+        other array argument must come from there too (module docstring).
     Y : array_like of shape (n[L], m)
         Targets (class indices are accepted for softmax outputs).
     epochs : int, default=100
@@ -953,7 +1045,8 @@ def fit(
     guard = _DivergenceGuard(net.theta, initial_cost)
     if not math.isfinite(initial_cost):  # not the learning rate's fault: say what is
         with np.errstate(over="ignore", invalid="ignore"):
-            xmax = float(np.max(np.abs(data.X)))
+            xp = _xp.namespace(data.X)[0]
+            xmax = float(xp.max(xp.abs(data.X)))
         guard.reason = (
             f"the cost is not finite even before training: {net.dtype.name} arithmetic "
             f"overflows on these inputs (magnitudes up to {xmax:.3g}); scale them"
@@ -1065,7 +1158,7 @@ def _interrupted(
     best epoch's with early stopping; ``hist.message`` says so.  The caller re-raises
     the KeyboardInterrupt, so an interrupt still stops the program.
     """
-    np.copyto(net.theta, guard.last_finite)
+    _xp.copyto(net.theta, guard.last_finite)
     done = len(hist.epoch)
     kept = f"the parameters of epoch {done}" if done else "the initial parameters"
     if stopper is not None and done and stopper.restore(net.theta, hist.epoch[-1]):
