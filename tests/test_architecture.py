@@ -35,6 +35,7 @@ ORDER = [
     ["sklearn"],
     ["export"],
     ["stepwise"],
+    ["playground"],
     ["cli"],
 ]
 RANK: dict[str, float] = {name: rank for rank, names in enumerate(ORDER) for name in names}
@@ -147,6 +148,10 @@ WITHIN = {
         ["sections", "verification"],
         ["explanation"],
         ["docs_page"],
+    ],
+    "playground": [
+        ["datasets"],
+        ["session"],
     ],
     "sklearn": [
         ["_params"],
