@@ -8,6 +8,8 @@ import {
 } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
+const PLAY_ICON = '<svg viewBox="0 0 10 10" width="18" height="18" aria-hidden="true"><polygon points="2.5,1 9,5 2.5,9" fill="currentColor"/></svg>';
+const PAUSE_ICON = '<svg viewBox="0 0 10 10" width="18" height="18" aria-hidden="true"><rect x="1.8" y="1" width="2.4" height="8" fill="currentColor"/><rect x="5.8" y="1" width="2.4" height="8" fill="currentColor"/></svg>';
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const L2_VALUES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const URL_KEYS = [
@@ -17,6 +19,7 @@ const URL_KEYS = [
 ];
 const POLL_MS = 80;      // state: ~12 Hz
 const MAPS_MS = 250;     // maps and points: ≤ 4 Hz, only when the state changed
+const IMAGE_MAPS_MS = 1500; // image presets: samples and weight images are larger
 const MAX_SHOWN = 10;    // neurons drawn per layer (image presets have up to 64)
 
 const ui = {
@@ -300,16 +303,17 @@ function mergeHistory(h) {
   if (!h) return;
   const keys = ["iteration", "epoch", "train_loss", "test_loss", "J", "norm_dZ", "norm_dW", "ratio"];
   const mine = ui.history;
-  if (!mine || mine.generation !== h.generation || h.start === 0 || h.start !== mine.iteration.length) {
+  if (!mine || mine.generation !== h.generation || h.start === 0) {
     ui.history = { generation: h.generation };
     for (const k of keys) ui.history[k] = [...(h[k] || [])];
-  } else {
+  } else if (h.start === mine.iteration.length) {
     for (const k of keys) for (const v of h[k] || []) mine[k].push(v);
-  }
+  } // else: an answer to an older request (the next poll asks from the right index)
 }
 
 function acceptState(state, fromAction = false) {
   const old = ui.state;
+  if (old && state.version < old.version) return; // an older answer that arrived late
   ui.state = state;
   mergeHistory(state.history);
   if (!old || old.version !== state.version || fromAction) {
@@ -334,7 +338,8 @@ async function poll() {
     const state = await get(`/api/state${q}`);
     acceptState(state);
     const now = performance.now();
-    if (now - ui.lastMapsAt >= MAPS_MS && (state.version !== ui.mapsVersion || state.version !== ui.pointsVersion)) {
+    const every = ui.maps && ui.maps.kind === "images" ? IMAGE_MAPS_MS : MAPS_MS;
+    if (now - ui.lastMapsAt >= every && (state.version !== ui.mapsVersion || state.version !== ui.pointsVersion)) {
       ui.lastMapsAt = now;
       await loadMapsAndPoints(state.version);
     }
@@ -574,6 +579,13 @@ function drawPhase() {
       (ph.layer === null || ph.layer === undefined || Number(r.dataset.layer) === ph.layer);
     r.classList.toggle("phase-on", on);
   }
+  // keep the formulas of the current phase in view (scroll the panel, not the page)
+  const key = `${ph.name}:${ph.layer}`;
+  if (key !== ui.phaseKey) {
+    ui.phaseKey = key;
+    const row = document.querySelector("#explain .row.phase-on");
+    if (row) $("explain").scrollTop = Math.max(0, row.offsetTop - 60);
+  }
 }
 
 // ---------------------------------------------------------------- output views
@@ -679,7 +691,7 @@ function drawClassLegend() {
   else if (state.task === "multiclass") items = Array.from({ length: state.classes }, (_, k) => [`class ${k}`, CLASS_COLOURS[k % CLASS_COLOURS.length]]);
   else items = [["low target", NEG], ["high target", POS]];
   const html = items.map(([t, c]) => `<span style="--c:${css(c)}">${t}</span>`).join("") +
-    '<span style="--c:#fff;outline:1px solid #000">test (black ring)</span>';
+    (ui.showTest ? '<span class="ring">test points: black ring</span>' : "");
   if (box.dataset.html !== html) { box.innerHTML = html; box.dataset.html = html; }
 }
 
@@ -722,7 +734,8 @@ function drawCost() {
     ? `${fmt(s.train.accuracy, 3)} / ${fmt(s.test.accuracy, 3)}` : "–";
   $("accuracy").textContent = acc;
   const play = $("btn-play");
-  play.innerHTML = s.running ? "&#x23f8;" : "&#x25b6;";
+  const icon = s.running ? PAUSE_ICON : PLAY_ICON;
+  if (play.dataset.icon !== String(s.running)) { play.innerHTML = icon; play.dataset.icon = String(s.running); }
   play.setAttribute("aria-label", s.running ? "Pause" : "Play");
   play.setAttribute("aria-pressed", String(s.running));
   const banner = $("nan-banner");
@@ -812,7 +825,9 @@ function drawExplain() {
   const box = $("explain");
   if (!ex) return;
   const out = [];
-  const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  // explain's Markdown marks inline math with $...$: shown here as plain text
+  const esc = (t) => String(t).replace(/\$([^$]+)\$/g, "$1")
+    .replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
   if (ex.title) out.push(`<div class="text"><b>${(Array.isArray(ex.title) ? ex.title : [ex.title]).map(esc).join("<br>")}</b></div>`);
   for (const section of ex.sections || []) {
     out.push(`<div class="section">${esc(section.title)}</div>`);
@@ -866,7 +881,7 @@ function renderFormula(f) {
   const conv = ui.convention;
   const line = (name, c) =>
     `<tr${name === conv ? ' style="background:#fce4ec"' : ""}><th>${name}${name === conv ? " (shown)" : ""}</th>` +
-    `<td>${esc(c.formula)}<br><span class="eq">= ${esc(c.numbers)}</span><br>= <b>${fmt(c.value, 6)}</b></td></tr>`;
+    `<td>${esc(c.formula)}<br><span class="eq">= ${esc(c.numbers)}</span><br>= <b class="dw-${name}" data-value="${c.value}">${fmt(c.value, 6)}</b></td></tr>`;
   const u = f.update || {};
   box.innerHTML =
     `<div><b>${esc(f.param)}</b> = ${fmt(f.value, 6)}   (layer ${f.layer}, m = ${f.m} in this mini-batch)</div>` +
