@@ -152,6 +152,7 @@ WITHIN = {
     "playground": [
         ["datasets"],
         ["session"],
+        ["server"],
     ],
     "sklearn": [
         ["_params"],

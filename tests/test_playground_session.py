@@ -589,3 +589,19 @@ def test_upload_file_at_start(tmp_path):
     s = Session(upload=path)
     assert s.config.dataset == "upload"
     assert Path(s.command()["data_file"]).name == "playground-data.csv"
+
+
+def test_formula_while_micro_stepping_shows_the_last_batch_until_its_layer_is_revealed():
+    s = Session({"batch_size": 8})
+    st = s.step("batch")
+    first = st["layers"][0]["dW"][0][1]
+    s.step("micro")  # the next batch: computed, g overwritten, nothing backward shown yet
+    f = s.formula(1, 0, 1)
+    assert f["core"] == first
+    assert f["course"]["value"] == pytest.approx(first, rel=1e-12, abs=1e-15)
+    while s.state()["phase"] != {"name": "backward", "layer": 1, "index": 7, "count": 8}:
+        s.step("micro")
+    new = s.formula(1, 0, 1)
+    assert new["core"] == s.state()["layers"][0]["dW"][0][1]
+    assert new["core"] != first
+    assert new["update"]["applied"] is False

@@ -262,6 +262,13 @@ class _Batch:
     revealed: int = 0  # phases shown (index into Session.phases)
     whole: bool = False  # stepped as a whole batch (not micro-stepped): the phase is idle
     theta_before: Array | None = None  # θ before the update (once applied)
+    kept: tuple[list[Array], list[Array]] | None = None  # dW, db copied out of g when applied
+
+    def dW_db(self, l: int) -> tuple[Array, Array]:
+        """dW[l], db[l] of this batch (g's views are the next batch's once it is computed)."""
+        if self.kept is not None:
+            return self.kept[0][l - 1], self.kept[1][l - 1]
+        return self.grads.dW[l - 1], self.grads.db[l - 1]
 
     @property
     def m(self) -> int:
@@ -420,6 +427,7 @@ class Session:
         self.perm: npt.NDArray[np.intp] | None = None
         self.pos = 0  # the next batch's start in the epoch
         self.batch: _Batch | None = None
+        self.prev_batch: _Batch | None = None  # the last applied batch, while one is micro-stepped
         self.nan: dict[str, Any] | None = None
         self.last_delta: Array | None = None  # θ after − θ before, of the last update
         self.ratio: list[float] = [math.nan] * net.L
@@ -594,6 +602,7 @@ class Session:
             return
         net = self.net
         before = batch.theta_before = net.theta.copy()
+        batch.kept = ([d.copy() for d in batch.grads.dW], [d.copy() for d in batch.grads.db])
         with np.errstate(all="ignore"):
             self.opt.step(net.theta, self.grad, self.config.lr)  # θ ← θ − α·(update of g)
         batch.applied = True
@@ -682,10 +691,16 @@ class Session:
         if self.nan is not None:
             raise SessionError(self.nan["message"], status=409)
 
+    def _set_batch(self, batch: _Batch) -> _Batch:
+        if self.batch is not None and self.batch.applied:
+            self.prev_batch = self.batch
+        self.batch = batch
+        return batch
+
     def _step_batch(self) -> None:
         batch = self._compute()
         batch.whole = True
-        self.batch = batch
+        self._set_batch(batch)
         self._apply(batch)
 
     def step(self, unit: str) -> dict[str, Any]:
@@ -712,7 +727,7 @@ class Session:
     def _micro(self) -> None:
         b = self.batch
         if b is None or b.applied:
-            b = self.batch = self._compute()
+            b = self._set_batch(self._compute())
             b.revealed = 0
             self._reveal(b, 0)
             if b.bad is not None and b.bad["phase"] == "forward" and b.bad["layer"] == 1:
@@ -1094,7 +1109,11 @@ class Session:
     def formula(self, layer: int, row: int, col: int | None = None) -> dict[str, Any]:
         """dW[l]ᵢⱼ (or db[l]ᵢ) of the last backward pass with its numbers, both conventions."""
         with self.lock:
-            net, b = self.net, self.batch
+            net = self.net
+            # the current batch once its layer's backward step is shown, else the last one
+            b = self.batch
+            if b is None or ("backward", layer) not in self.phases[: b.revealed]:
+                b = self.prev_batch
             if not 1 <= layer <= net.L:
                 raise SessionError(f"layer must be in [1, {net.L}], got {layer}")
             n, n_prev = net.Ws[layer - 1].shape
@@ -1102,7 +1121,7 @@ class Session:
                 raise SessionError(f"row must be in [0, {n - 1}] for layer {layer}, got {row}")
             if col is not None and not 0 <= col < n_prev:
                 raise SessionError(f"col must be in [0, {n_prev - 1}] for layer {layer}, got {col}")
-            if b is None or ("backward", layer) not in self.phases[: b.revealed]:
+            if b is None:
                 raise SessionError("no gradient yet: take a step first", status=409)
             m = b.m
             lam = net.l2
@@ -1130,11 +1149,7 @@ class Session:
                 reg = lam / m * w
                 course_val = s_course / m + reg
                 cost_val = s_cost + reg
-                core = (
-                    float(self.shown[layer - 1]["dW"][row, col])
-                    if "dW" in self.shown[layer - 1]
-                    else float(b.grads.dW[layer - 1][row, col])
-                )
+                core = float(b.dW_db(layer)[0][row, col])
                 k_sum = f"Σₖ dZ[{layer}]{sub}ₖ A[{layer - 1}]{subj}ₖ"
                 f_course = f"d{name} = (1/m) {k_sum} + (λ/m) {name}"
                 f_cost = (
@@ -1149,7 +1164,7 @@ class Session:
                 w = float(b_then[row, 0])
                 course_val = s_course / m
                 cost_val = s_cost
-                core = float(b.grads.db[layer - 1][row, 0])
+                core = float(b.dW_db(layer)[1][row, 0])
                 f_course = f"d{name} = (1/m) Σₖ dZ[{layer}]{sub}ₖ"
                 f_cost = f"d{name} = Σₖ (1/m) dZ[{layer}]{sub}ₖ"
                 pairs = np.column_stack([dZ_course, np.ones_like(dZ_course)])
