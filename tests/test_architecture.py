@@ -140,7 +140,7 @@ WITHIN = {
         ["options"],
         ["prepare"],
         ["report"],
-        ["train", "predict", "verify", "course", "nielsen", "check", "export"],
+        ["train", "predict", "verify", "course", "nielsen", "check", "export", "playground"],
     ],
     "explain": [
         ["document"],
