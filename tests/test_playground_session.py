@@ -480,8 +480,18 @@ def test_csv_upload_through_read_table(tmp_path):
     assert s.maps()["kind"] == "none"
 
 
-def test_command_is_accepted_by_chainrule_train_and_python_snippet_runs(tmp_path, capsys):
-    s = Session({"n_points": 100, "batch_size": 20, "hidden_layers": [3]})
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"dataset": "plane"},
+        {"dataset": "spiral", "classes": 3, "batch_size": 0},
+        {"loss": "squared_error", "features": ["x1", "x2", "x1sq", "sin_x2"]},
+        {"loss": "categorical_crossentropy", "hidden_layers": [], "optimizer": "adam"},
+    ],
+)
+def test_command_is_accepted_by_chainrule_train_and_python_snippet_runs(tmp_path, capsys, config):
+    s = Session({"n_points": 100, "batch_size": 20, "hidden_layers": [3], **config})
     s.step("epoch")
     s.step("epoch")
     (tmp_path / "playground-data.csv").write_text(s.export_data_csv())
@@ -498,7 +508,10 @@ def test_command_is_accepted_by_chainrule_train_and_python_snippet_runs(tmp_path
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert chainrule.load(tmp_path / "playground-run" / "model.npz").layer_dims == [2, 3, 1]
+    model = chainrule.load(tmp_path / "playground-run" / "model.npz")
+    assert model.layer_dims == s.net.layer_dims
+    assert [a.name for a in model.activations] == [a.name for a in s.net.activations]
+    assert model.loss.name == s.net.loss.name
     # the snippet, run as it is shown, retraces the run (to rounding)
     scope: dict = {}
     exec(compile(cmd["python"], "<snippet>", "exec"), scope)

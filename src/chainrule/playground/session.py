@@ -763,6 +763,9 @@ class Session:
     def play(self, running: bool) -> dict[str, Any] | None:
         """Start or stop the background training thread."""
         if running:
+            stopping = self._thread
+            if stopping is not None and self._stop.is_set():
+                stopping.join()  # a loop told to stop: let it end before starting anew
             with self.lock:
                 self._check_can_step()
                 if self._thread is not None and self._thread.is_alive():
@@ -1431,8 +1434,9 @@ class Session:
             )
         if output == "softmax":
             targets = (
-                f"Y_train = chainrule.one_hot(data.y_train, {net.layer_dims[-1]})\n"
-                f"Y_test = chainrule.one_hot(data.y_test, {net.layer_dims[-1]})\n"
+                "from chainrule.data import one_hot\n\n"
+                f"Y_train = one_hot(data.y_train, {net.layer_dims[-1]})\n"
+                f"Y_test = one_hot(data.y_test, {net.layer_dims[-1]})\n"
             )
         else:
             targets = (
