@@ -15,7 +15,7 @@ const L2_VALUES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const URL_KEYS = [
   "dataset", "classes", "n_points", "noise", "train_fraction", "data_seed", "features",
   "hidden_layers", "activation", "loss", "init", "init_seed", "optimizer", "lr", "batch_size",
-  "l2",
+  "l2", "convention",
 ];
 const POLL_MS = 80;      // state: ~12 Hz
 const MAPS_MS = 250;     // maps and points: ≤ 4 Hz, only when the state changed
@@ -85,7 +85,6 @@ function configToHash(config) {
     const v = config[key];
     params.set(key, Array.isArray(v) ? v.join(",") : String(v));
   }
-  if (ui.convention !== "course") params.set("convention", ui.convention);
   if (ui.linkMode !== "W") params.set("links", ui.linkMode);
   const hide = new URLSearchParams(window.location.hash.slice(1)).get("hide");
   if (hide) params.set("hide", hide);
@@ -105,7 +104,6 @@ function hashToConfig() {
     else if (numeric.has(key)) config[key] = Number(raw);
     else config[key] = raw;
   }
-  if (params.get("convention") === "cost") ui.convention = "cost";
   if (params.get("links") === "dW") ui.linkMode = "dW";
   const hide = (params.get("hide") || "").split(",").filter(Boolean);
   return { config, hide };
@@ -150,6 +148,8 @@ function setSelect(select, value, labelOf = String) {
 }
 
 const change = (config, reinit = false) => act(() => post("/api/reset", { config, reinit }));
+// lr, L2, batch size and the 1/m convention change without a reset (the weights are kept)
+const tune = (config) => act(() => post("/api/tune", { config }));
 
 function buildControls() {
   const meta = ui.meta;
@@ -162,14 +162,14 @@ function buildControls() {
   fillSelect($("optimizer"), meta.optimizers.map((o) => o.name));
   fillSelect($("l2"), L2_VALUES);
 
-  $("learning_rate").addEventListener("change", (e) => change({ lr: Number(e.target.value) }));
+  $("learning_rate").addEventListener("change", (e) => tune({ lr: Number(e.target.value) }));
   $("activation").addEventListener("change", (e) => change({ activation: e.target.value }));
   $("problem").addEventListener("change", (e) => change({ loss: e.target.value }));
   $("optimizer").addEventListener("change", (e) => {
     const opt = meta.optimizers.find((o) => o.name === e.target.value);
     change({ optimizer: e.target.value, ...(opt && opt.default_lr ? { lr: opt.default_lr } : {}) });
   });
-  $("l2").addEventListener("change", (e) => change({ l2: Number(e.target.value) }));
+  $("l2").addEventListener("change", (e) => tune({ l2: Number(e.target.value) }));
   $("classes").addEventListener("change", (e) => change({ classes: Number(e.target.value) }));
 
   // data sets
@@ -194,7 +194,8 @@ function buildControls() {
     input.addEventListener("input", () => { $(`${id}-out`).textContent = sliderText(id, input.value); });
     input.addEventListener("change", () => {
       const v = Number(input.value);
-      change({ [id]: id === "train_fraction" ? v / 100 : v });
+      if (id === "batch_size") tune({ batch_size: v });
+      else change({ [id]: id === "train_fraction" ? v / 100 : v });
     });
   }
   for (const id of ["data_seed", "init_seed"]) {
@@ -224,12 +225,12 @@ function buildControls() {
   }
   for (const r of document.querySelectorAll('input[name="convention"]')) {
     r.checked = r.value === ui.convention;
-    r.addEventListener("change", () => {
+    r.addEventListener("change", async () => {
       ui.convention = r.value;
+      await tune({ convention: r.value });
       ui.explainKey = "";
       loadExplain();
       if (ui.hovered) showFormula(ui.hovered, true);
-      writeUrl();
     });
   }
   for (const r of document.querySelectorAll('input[name="gradkind"]')) {
@@ -282,12 +283,19 @@ function syncControls(state) {
   $("batch_size").value = c.batch_size;
   $("batch_size-out").textContent = sliderText("batch_size", c.batch_size);
   $("data_seed").value = c.data_seed;
+  if (c.convention) {
+    ui.convention = c.convention;
+    for (const r of document.querySelectorAll('input[name="convention"]')) r.checked = r.value === c.convention;
+  }
   $("init_seed").value = c.init_seed;
   const multi = c.dataset === "gauss" || c.dataset === "spiral";
   $("classes-wrap").hidden = !multi;
   setSelect($("classes"), c.classes);
   const images = isImages(state);
-  for (const id of ["noise"]) $(id).closest("label").hidden = images || c.dataset === "upload";
+  // image presets have a fixed split and no noise; an upload has no noise
+  $("noise").closest("label").hidden = images || c.dataset === "upload";
+  $("train_fraction").closest("label").hidden = images;
+  $("btn-regenerate").hidden = images || c.dataset === "upload";
   $("n-hidden").textContent = String(c.hidden_layers.length);
   $("btn-remove-layer").disabled = c.hidden_layers.length === 0;
   $("btn-add-layer").disabled = c.hidden_layers.length >= ui.meta.limits.max_hidden_layers;
@@ -418,6 +426,7 @@ function buildNetwork() {
   const L = state.layer_dims.length - 1;
   // input column: the features (click to switch one on or off)
   const inputIdx = [];
+  ui.inputCanvases = {};
   feats.forEach((f, i) => {
     const el = document.createElement("div");
     el.className = `node input${f.on ? "" : " off"}`;
@@ -432,6 +441,8 @@ function buildNetwork() {
     b.querySelector(".fname").textContent = f.label;
     const canvas = b.querySelector("canvas");
     canvas.style.background = f.on ? "#dfe7ee" : "#f3f3f3";
+    canvas.setAttribute("aria-hidden", "true");
+    ui.inputCanvases[f.name] = canvas;
     if (!isImages(state) && state.config.dataset !== "upload") {
       b.addEventListener("click", () => {
         const cur = state.config.features;
@@ -666,6 +677,15 @@ function drawPoints(ctx, canvas, maps) {
 
 function drawNeuronMaps(maps) {
   if (!ui.neuronCanvases) return;
+  // each input feature over the plane (the server evaluates x₁², sin x₁, ...)
+  for (const inp of maps.inputs || []) {
+    const c = ui.inputCanvases && ui.inputCanvases[inp.name];
+    if (!c) continue;
+    if (c.width !== 24) { c.width = 24; c.height = 24; }
+    let s = 1e-12;
+    for (const row of inp.values) for (const v of row) if (v !== null) s = Math.max(s, Math.abs(v));
+    paintGrid(c, inp.values, (v) => diverging(v / s));
+  }
   const acts = ui.state.activations;
   for (const nm of maps.neurons || []) {
     const canvases = ui.neuronCanvases[nm.l];
@@ -740,12 +760,13 @@ function drawCost() {
   play.setAttribute("aria-pressed", String(s.running));
   const banner = $("nan-banner");
   if (s.nan) {
-    banner.textContent = `NaN guard: training paused. ${s.nan.message} (layer ${s.nan.layer}, ` +
-      `${s.nan.array}, ${s.nan.phase} pass). Try a smaller learning rate, then reset.`;
+    banner.textContent = `NaN guard, layer ${s.nan.layer}: ${s.nan.message}`;
     banner.hidden = false;
-    for (const n of document.querySelectorAll(`.node[data-layer="${s.nan.layer}"] canvas`)) n.style.outline = "3px solid #c62828";
   } else {
     banner.hidden = true;
+  }
+  for (const n of document.querySelectorAll(".node[data-layer]")) {
+    n.classList.toggle("nan-on", !!s.nan && Number(n.dataset.layer) === s.nan.layer);
   }
   const b = s.cost;
   $("batch-j").textContent = b && b.J !== undefined ? fmt(b.J) : "–";
@@ -833,16 +854,18 @@ function drawExplain() {
     out.push(`<div class="section">${esc(section.title)}</div>`);
     const sphase = /^forward/i.test(section.title) ? "forward" : /^backward/i.test(section.title) ? "backward" : /^loss/i.test(section.title) ? "loss" : "";
     let group = null;
+    let layer = "";  // rows after a layer's heading belong to that layer
     for (const b of section.blocks || []) {
       if (b.type === "row") {
         if (b.group && b.group !== group) {
           group = b.group;
           out.push(`<div class="text"><i>${esc(group)}</i></div>`);
         }
-        const m = /layer (\d+)/.exec(b.group || "");
+        const g = /layer (\d+)/.exec(b.group || "");
+        if (g) layer = g[1];
         const shapes = (b.shapes || []).map(([n, s]) => `${n}: ${s}`).join("  ");
         out.push(
-          `<div class="row${b.one_over_m ? " one-over-m" : ""}" data-phase="${sphase}" data-layer="${m ? m[1] : ""}">` +
+          `<div class="row${b.one_over_m ? " one-over-m" : ""}" data-phase="${sphase}" data-layer="${layer}">` +
           `<span class="f">${esc(b.formula)}</span><span class="shape">${esc(shapes)}</span>` +
           `<span class="note">${esc(b.note || "")}</span></div>`,
         );
@@ -887,7 +910,10 @@ function renderFormula(f) {
     `<div><b>${esc(f.param)}</b> = ${fmt(f.value, 6)}   (layer ${f.layer}, m = ${f.m} in this mini-batch)</div>` +
     `<table>${line("course", f.course)}${line("cost", f.cost)}</table>` +
     `<div class="${f.equal ? "same" : ""}">${f.equal ? "✓ the same dW under both conventions: 1/m moved, the update did not change" : "✗ the two conventions differ"}</div>` +
-    `<div>update (${esc(u.optimizer)}, α = ${esc(u.lr)}): ${esc(u.formula)}; last change ΔW = ${fmt(u.delta, 4)}</div>`;
+    (f.core !== undefined ? `<div>chainrule's own ${esc(f.param.replace(/^[Wb]/, (x) => `d${x}`))} (backprop.backward) = ${fmt(f.core, 6)}</div>` : "") +
+    `<div>update (${esc(u.optimizer)}, α = ${esc(u.lr)}): ${esc(u.formula)}; ` +
+    (u.applied === false ? "not applied yet (the update phase comes last)</div>"
+      : `the change it made: ${fmt(u.delta, 4)}</div>`);
 }
 
 // ---------------------------------------------------------------- actions
