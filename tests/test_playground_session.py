@@ -618,3 +618,17 @@ def test_formula_while_micro_stepping_shows_the_last_batch_until_its_layer_is_re
     assert new["core"] == s.state()["layers"][0]["dW"][0][1]
     assert new["core"] != first
     assert new["update"]["applied"] is False
+
+
+def test_play_at_a_rate_takes_at_most_that_many_batches():
+    import time
+
+    s = Session()
+    with pytest.raises(SessionError, match="rate"):
+        s.play(True, rate=0)
+    s.play(True, rate=2.0)  # one batch at once, the next after 0.5 s
+    time.sleep(0.3)
+    s.play(False)
+    # a slow machine can only take fewer; more would mean the rate is not kept
+    assert 1 <= s.state()["iteration"] <= 2
+    assert s.state()["rate"] == 2.0

@@ -350,10 +350,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == ("POST", "/api/step"):
             self._json(s.step(self._json_body().get("unit", "batch")))
         elif route == ("POST", "/api/play"):
-            running = self._json_body().get("running", True)
+            body = self._json_body()
+            running = body.get("running", True)
             if not isinstance(running, bool):
                 raise _HTTPError(400, f"running must be true or false, got {running!r}")
-            s.play(running)
+            s.play(running, body.get("rate"))
             self._json(s.state())
         elif route == ("GET", "/api/micro"):
             self._json(s.micro())

@@ -76,6 +76,8 @@ MAX_HISTORY = 2000
 """History points kept; past that every other one is dropped and the spacing doubles."""
 MAX_SENT_WEIGHTS = 4096
 """W, dW of a layer with more weights are left out of the state (the image presets)."""
+MAX_POINTS = 5000
+"""/api/points sends at most this many examples of each part (J is over all of them)."""
 MAX_SENT_ARRAY = 20000
 """Arrays of /api/micro with more numbers are left out."""
 LOSS_CHOICES = ("auto", *LOSSES)
@@ -318,6 +320,7 @@ class Session:
         self._table: ds.Table | None = None
         self._upload_csv: bytes | None = None
         self.running = False
+        self.rate: float | None = None  # batches per second while playing (None: no limit)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.version = 0
@@ -743,15 +746,18 @@ class Session:
         if bad is not None and (bad["phase"], bad["layer"]) == (name, l if l else bad["layer"]):
             self._guard(bad)
 
-    def run_for(self, seconds: float) -> int:
-        """Train batch after batch for about ``seconds`` (holding the lock); batches done."""
+    def run_for(self, seconds: float, limit: int | None = None) -> int:
+        """Train batch after batch for about ``seconds`` (holding the lock), at most ``limit``
+        batches (and at least one); the number of batches done."""
         done = 0
         end = time.perf_counter() + seconds
         with self.lock:
             if self.nan is not None:
                 return 0
             self._finish_batch()
-            while self.nan is None and time.perf_counter() < end:
+            while self.nan is None and (done == 0 or time.perf_counter() < end):
+                if limit is not None and done >= limit:
+                    break
                 self._step_batch()
                 done += 1
             if done:
@@ -760,8 +766,18 @@ class Session:
 
     # ---------------------------------------------------------------- playing
 
-    def play(self, running: bool) -> dict[str, Any] | None:
-        """Start or stop the background training thread."""
+    def play(self, running: bool, rate: float | None = None) -> dict[str, Any] | None:
+        """Start or stop the background training thread.
+
+        ``rate``: at most this many mini-batches per second (None: as fast as it goes);
+        it applies to a running loop too.
+        """
+        if rate is not None:
+            if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
+                raise SessionError(f"rate must be a positive number of batches/s, got {rate!r}")
+            self.rate = float(rate) if math.isfinite(rate) else None
+        elif running:
+            self.rate = None
         if running:
             stopping = self._thread
             if stopping is not None and self._stop.is_set():
@@ -790,11 +806,20 @@ class Session:
         return None
 
     def _loop(self) -> None:
+        next_at = time.perf_counter()
         while not self._stop.is_set():
-            self.run_for(0.01)  # hold the lock ≤ 10 ms, then let the page's requests in
+            rate = self.rate
+            if rate is None:
+                self.run_for(0.01)  # hold the lock ≤ 10 ms, then let the page's requests in
+                pause = 0.001
+            else:  # one batch per 1/rate seconds (several per wake-up above 100/s)
+                per_wake = max(1, int(rate / 100))
+                self.run_for(0.01, limit=per_wake)
+                next_at = max(next_at + per_wake / rate, time.perf_counter() - 0.1)
+                pause = max(0.0, next_at - time.perf_counter())
             if self.nan is not None:
                 break
-            time.sleep(0.001)
+            self._stop.wait(pause)
         with self.lock:
             self.running = False
             self._touch()
@@ -853,6 +878,7 @@ class Session:
                 "activations": [a.name for a in net.activations],
                 "loss": net.loss.name,
                 "running": self.running,
+                "rate": self.rate,
                 "iteration": self.iteration,
                 "epoch": self.iteration_epoch,
                 "epochs_done": self.epochs_done,
@@ -1051,17 +1077,19 @@ class Session:
                     rows = np.column_stack([raw[0], raw[1], yv, L])
                 else:
                     rows = np.column_stack([np.arange(len(yv)), yv, L])
-                return _floats(rows), L
+                return _floats(rows[:MAX_POINTS]), L
 
             train, L_train = part(data.X_train, self.Y_train, data.y_train, data.raw_train)
             test, _ = part(data.X_test, self.Y_test, data.y_test, data.raw_test)
-            J_data = float(np.mean(L_train)) if L_train.size else math.nan
+            J_data = mean_cost(L_train.reshape(1, -1)) if L_train.size else math.nan
             l2 = backprop.l2_cost(list(net.Ws), net.l2, self.n_train)
             kind = "2d" if data.two_d else ("images" if data.kind == "images" else "table")
             return {
                 "kind": kind,
                 "train": train,
                 "test": test,
+                "n_train": self.n_train,
+                "n_test": int(data.X_test.shape[1]),
                 "J_data": _num(J_data),
                 "l2": _num(l2),
                 "J": _num(J_data + l2),
