@@ -156,6 +156,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "chainrule-playground"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: with Nagle's algorithm on, a kept-alive
+    # connection waits for the client's delayed ACK (~40 ms) before the body
+    disable_nagle_algorithm = True
 
     # ---------------------------------------------------------------- plumbing
 
