@@ -568,6 +568,10 @@ def test_mnist_preset_is_a_subset_with_softmax(data_dir):
     assert maps["shape"] == [28, 28]
     assert len(maps["samples"][0]["probs"]) == 10
     assert sum(maps["samples"][0]["probs"]) == pytest.approx(1.0)
+    for _ in range(11):
+        s.step("batch")
+    # on a large set the whole parts are evaluated every 10th step: only those are points
+    assert s.state()["history"]["iteration"] == [0, 10]
 
 
 def test_missing_preset_files_are_a_clear_error(tmp_path):

@@ -633,13 +633,14 @@ class Session:
                     }
                 )
                 break
-        if self._due():
+        if self._due():  # a history point only with fresh train and test losses
             self.train_eval = self._evaluate(self.data.X_train, self.Y_train)
             self.test_eval = self._evaluate(self.data.X_test, self.Y_test)
-        self._record()
+            self._record()
 
     def _due(self) -> bool:
-        """Whether to evaluate the whole parts now (every step on small sets)."""
+        """Whether to evaluate the whole parts now: every step on small sets, every 10th
+        step and at the end of each epoch on the image presets and large uploads."""
         size = self.data.X_train.size + self.data.X_test.size
         return size <= 200_000 or self.iteration % 10 == 0 or self.pos == 0
 
