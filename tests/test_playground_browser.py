@@ -274,7 +274,7 @@ def test_hovering_a_link_shows_its_formula_under_both_conventions(page: Page) ->
     text = page.text("#formula")
     assert "course" in text
     assert "cost" in text
-    assert "the same dW under both conventions" in text
+    assert "the same gradient under both conventions" in text
     formula = api(page.url, "/api/formula?layer=2&row=0&col=1")
     shown = page.page.get_attribute("#formula .dw-course", "data-value")
     assert shown is not None
@@ -340,5 +340,29 @@ def test_a_teacher_link_sets_the_state_and_hides_controls(browser: Any, server: 
         assert not p.page.is_visible("#l2")
         assert p.page.is_visible("#activation")
         assert "hide=optimizer,l2" in p.page.url  # the page keeps the link's hidden controls
+    finally:
+        p.close()
+
+
+def test_the_nan_guard_pauses_and_names_the_layer(browser: Any, server: str) -> None:
+    # identity layers and a learning rate of 10 on squared features overflow in a few steps
+    diverging = (
+        BASE.replace("features=x1,x2", "features=x1,x2,x1sq,x2sq")
+        .replace("hidden_layers=4,2", "hidden_layers=8,8,8")
+        .replace("activation=tanh", "activation=identity")
+        .replace("lr=0.03", "lr=10")
+    )
+    p = Page(browser, server, diverging)
+    try:
+        p.page.click("#btn-play")
+        p.wait(lambda: p.page.is_visible("#nan-banner"), what="the NaN guard's banner")
+        nan = p.state()["nan"]
+        assert nan is not None
+        assert p.state()["running"] is False
+        assert f"layer {nan['layer']}" in p.text("#nan-banner")
+        assert p.page.locator(f".node.nan-on[data-layer='{nan['layer']}']").count() > 0
+        assert p.page.is_disabled("#btn-step-batch")
+        p.page.click("#btn-reset")  # a reset clears the guard
+        p.wait(lambda: not p.page.is_visible("#nan-banner"), what="the banner to go")
     finally:
         p.close()

@@ -330,6 +330,8 @@ function acceptState(state, fromAction = false) {
   }
   const configChanged = !old || JSON.stringify(old.config) !== JSON.stringify(state.config);
   if (configChanged) {
+    ui.hovered = null; // the hovered weight may not exist any more
+    $("formula").textContent = "Hover a link in the network to see its dW with the current numbers.";
     syncControls(state);
     writeUrl();
     ui.formulaVersion = -1;
@@ -628,12 +630,17 @@ function drawMaps() {
     paintGrid(canvas, maps.output, colourOf);
     $("map-lo").textContent = String(maps.x1[0]);
     $("map-hi").textContent = String(maps.x1[1]);
+    $("map-lo").parentElement.hidden = false;
   } else {
+    $("map-lo").parentElement.hidden = true;
     ctx.fillStyle = "#f4f4f4";
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.fillStyle = "#666";
     ctx.font = "13px system-ui, sans-serif";
-    ctx.fillText("no 2-D map for this data (more than two features)", 12, 150);
+    ctx.textAlign = "center";
+    ctx.fillText("no 2-D map for this data:", canvas.width / 2, canvas.height / 2 - 9);
+    ctx.fillText("it has more than two features", canvas.width / 2, canvas.height / 2 + 9);
+    ctx.textAlign = "left";
   }
   drawPoints(ctx, canvas, maps);
   drawNeuronMaps(maps);
@@ -768,6 +775,10 @@ function drawCost() {
   for (const n of document.querySelectorAll(".node[data-layer]")) {
     n.classList.toggle("nan-on", !!s.nan && Number(n.dataset.layer) === s.nan.layer);
   }
+  // after the NaN guard the server takes no step until a reset
+  for (const id of ["btn-play", "btn-step-batch", "btn-step-epoch", "btn-step-micro", "btn-gradcheck"]) {
+    $(id).disabled = !!s.nan;
+  }
   const b = s.cost;
   $("batch-j").textContent = b && b.J !== undefined ? fmt(b.J) : "–";
 }
@@ -885,6 +896,10 @@ async function showFormula(target, refresh = false) {
   const seq = ++formulaSeq;
   const q = `layer=${target.layer}&row=${target.row}${target.col === null ? "" : `&col=${target.col}`}`;
   const box = $("formula");
+  // no backward pass yet (or the NaN guard tripped): nothing to ask the server for
+  const layers = ui.state ? ui.state.layers : [];
+  if (ui.state && ui.state.nan) { box.textContent = "The NaN guard paused training: reset first."; return; }
+  if (!layers.some((l) => l.dW || l.db)) { box.textContent = "No gradient yet: take a step first."; return; }
   try {
     const f = await get(`/api/formula?${q}`);
     if (seq !== formulaSeq) return;
@@ -909,7 +924,7 @@ function renderFormula(f) {
   box.innerHTML =
     `<div><b>${esc(f.param)}</b> = ${fmt(f.value, 6)}   (layer ${f.layer}, m = ${f.m} in this mini-batch)</div>` +
     `<table>${line("course", f.course)}${line("cost", f.cost)}</table>` +
-    `<div class="${f.equal ? "same" : ""}">${f.equal ? "✓ the same dW under both conventions: 1/m moved, the update did not change" : "✗ the two conventions differ"}</div>` +
+    `<div class="${f.equal ? "same" : ""}">${f.equal ? "✓ the same gradient under both conventions: the 1/m moved, the update did not change" : "✗ the two conventions differ"}</div>` +
     (f.core !== undefined ? `<div>chainrule's own ${esc(f.param.replace(/^[Wb]/, (x) => `d${x}`))} (backprop.backward) = ${fmt(f.core, 6)}</div>` : "") +
     `<div>update (${esc(u.optimizer)}, α = ${esc(u.lr)}): ${esc(u.formula)}; ` +
     (u.applied === false ? "not applied yet (the update phase comes last)</div>"
