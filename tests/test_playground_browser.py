@@ -328,7 +328,7 @@ def test_the_exported_model_loads_with_chainrule_load(page: Page, tmp_path: Path
 def test_a_teacher_link_sets_the_state_and_hides_controls(browser: Any, server: str) -> None:
     link = BASE.replace("lr=0.03", "lr=0.1").replace("hidden_layers=4,2", "hidden_layers=3")
     link = link.replace("convention=course", "convention=cost")
-    p = Page(browser, server, f"{link}&hide=optimizer,l2")
+    p = Page(browser, server, f"{link}&hide=optimizer,l2,layers")
     try:
         p.wait(lambda: p.state()["config"]["hidden_layers"] == [3], what="the link's network")
         config = p.state()["config"]
@@ -339,7 +339,10 @@ def test_a_teacher_link_sets_the_state_and_hides_controls(browser: Any, server: 
         assert not p.page.is_visible("#optimizer")
         assert not p.page.is_visible("#l2")
         assert p.page.is_visible("#activation")
-        assert "hide=optimizer,l2" in p.page.url  # the page keeps the link's hidden controls
+        assert not p.page.is_visible("#btn-add-layer")
+        p.wait(lambda: p.page.locator(".layer-head .nbtn").count() == 1, what="the network")
+        assert not p.page.is_visible(".layer-head .nbtn")  # built after the link was read
+        assert "hide=optimizer,l2,layers" in p.page.url  # the page keeps the hidden controls
     finally:
         p.close()
 

@@ -117,6 +117,7 @@ function writeUrl() {
 }
 
 function applyHide(hide) {
+  ui.hide = hide; // kept: the network's buttons are rebuilt with it
   for (const name of hide) {
     for (const el of document.querySelectorAll(`[data-control="${CSS.escape(name)}"]`)) {
       el.classList.add("hidden-by-link");
@@ -544,6 +545,7 @@ function buildNetwork() {
     }
     ui.paths[l] = rows;
   }
+  if (ui.hide) applyHide(ui.hide);
 }
 
 function drawLinks() {
