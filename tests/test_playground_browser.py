@@ -256,10 +256,20 @@ def test_micro_steps_walk_the_forward_pass_then_the_backward_pass(page: Page) ->
     page.page.click("#btn-step-micro")
     page.wait(lambda: "forward layer 1" in page.text("#phase"), what="forward layer 1")
     assert page.page.locator(".node[data-layer='1'].phase-on").count() == 4
+    # the core's Z[1] and A[1] of this batch: 4 rows (units) each
+    page.wait(
+        lambda: "forward, layer 1" in page.text("#micro-title").lower(), what="the phase panel"
+    )
+    assert page.page.locator("#micro table").count() == 2
+    assert page.page.locator("#micro table").first.locator("tr").count() == 4
     for _ in range(3):  # forward 2, forward 3, loss
         page.page.click("#btn-step-micro")
     page.page.click("#btn-step-micro")
     page.wait(lambda: "backward layer 3" in page.text("#phase"), what="backward layer 3")
+    page.wait(
+        lambda: "backward, layer 3" in page.text("#micro-title").lower(), what="dZ[3], dW[3], db[3]"
+    )
+    assert "dW[3]" in page.text("#micro")
     assert page.state()["iteration"] == 0  # nothing applied before the update phase
 
 

@@ -357,6 +357,15 @@ async function poll() {
     const key = explainKey(state);
     if (key !== ui.explainKey) loadExplain();
     if (ui.hovered && ui.formulaVersion !== state.version && !state.running) showFormula(ui.hovered, true);
+    const ph = state.phase || { name: "idle" };
+    if (ph.name !== "idle" && ui.microVersion !== state.version) {
+      ui.microVersion = state.version;
+      ui.micro = await get("/api/micro");
+      ui.dirty.micro = true;
+    } else if (ph.name === "idle" && ui.micro) {
+      ui.micro = null;
+      ui.dirty.micro = true;
+    }
   } catch (err) {
     showError(err);
   }
@@ -853,6 +862,59 @@ function drawCharts() {
   if (box.dataset.html !== legend) { box.innerHTML = legend; box.dataset.html = legend; }
 }
 
+// ---------------------------------------------------------------- micro-steps
+const MAX_COLS = 10; // columns (examples) shown of each revealed array
+
+// One array as a small table, each cell coloured by its value (orange < 0 < blue).
+function matrixHtml(name, note, M) {
+  if (M === null || M === undefined) return `<div class="mat"><div class="name">${name}</div>(too large to show)</div>`;
+  const rows = Array.isArray(M[0]) ? M : M.map((v) => [v]);
+  let s = 1e-300;
+  for (const r of rows) for (const v of r) if (v !== null) s = Math.max(s, Math.abs(v));
+  const cols = Math.min(rows[0].length, MAX_COLS);
+  const more = rows[0].length > cols ? `<td>… ${rows[0].length - cols} more</td>` : "";
+  const body = rows.slice(0, 8).map((r) => `<tr>${r.slice(0, cols).map((v) =>
+    `<td style="background:${css(diverging(v === null ? 0 : v / s), 0.75)}">${v === null ? "NaN" : Number(v).toPrecision(3)}</td>`).join("")}${more}</tr>`).join("");
+  const shape = `(${rows.length}, ${rows[0].length})`;
+  return `<div class="mat"><div class="name">${name} <span>${shape} ${note}</span></div><table>${body}</table></div>`;
+}
+
+function drawMicro() {
+  const panel = $("panel-micro");
+  const mi = ui.micro;
+  if (!mi || !mi.phase || mi.phase.name === "idle") { panel.hidden = true; return; }
+  panel.hidden = false;
+  const ph = mi.phase;
+  const l = ph.layer;
+  const layer = l ? mi.layers[l - 1] : null;
+  const per = mi.convention === "cost" ? "∂J/∂·: carries the 1/m" : "∂L/∂·, per example: no 1/m";
+  let html = "";
+  let title = `Micro-step ${ph.index} of ${ph.count}: `;
+  if (ph.name === "forward" && layer) {
+    title += `forward, layer ${l}`;
+    html = matrixHtml(`Z[${l}] = W[${l}] A[${l - 1}] + b[${l}]`, "", layer.Z) +
+      matrixHtml(`A[${l}] = g(Z[${l}])`, "", layer.A);
+  } else if (ph.name === "loss") {
+    title += "the loss of each example, then the cost";
+    const c = mi.cost || {};
+    html = matrixHtml("L⁽ⁱ⁾", "one per example", mi.L) +
+      `<div class="note">J = (1/m) Σ L⁽ⁱ⁾ + (λ/2m) Σ‖W‖² = ${fmt(c.data, 6)} + ${fmt(c.l2, 6)} = <b>${fmt(c.J, 6)}</b> with m = ${mi.m}</div>`;
+  } else if (ph.name === "backward" && layer) {
+    title += `backward, layer ${l}`;
+    html = matrixHtml(`dZ[${l}]`, per, layer.dZ) +
+      matrixHtml(`dW[${l}] = ∂J/∂W[${l}]`, "", layer.dW) + matrixHtml(`db[${l}]`, "", layer.db);
+  } else if (ph.name === "update") {
+    title += "the update";
+    html = `<div class="note">The optimizer (${esc(ui.state.config.optimizer)}, α = ${ui.state.config.lr}) applied dW, db of every layer: ` +
+      "the weights in the network changed now, and only now. The next micro-step starts the next mini-batch.</div>";
+  }
+  $("micro-title").textContent = title;
+  $("micro").innerHTML = html + (ph.name === "forward" || ph.name === "backward"
+    ? `<div class="note">The core's arrays for this mini-batch of m = ${mi.m} (columns are examples${mi.m > MAX_COLS ? `, the first ${MAX_COLS} shown` : ""}).</div>` : "");
+}
+
+const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
 // ---------------------------------------------------------------- explain and formula
 function drawExplain() {
   const ex = ui.explain;
@@ -1016,6 +1078,7 @@ function frame() {
         ui.dirty.points = false;
       }
       if (ui.dirty.explain) { drawExplain(); drawPhase(); ui.dirty.explain = false; }
+      if (ui.dirty.micro) { drawMicro(); ui.dirty.micro = false; }
     } catch (err) {
       showError(err);
     }
