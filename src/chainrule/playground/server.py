@@ -7,8 +7,9 @@ The contract is ``API.md`` next to this file.  What this layer does besides rout
   download links).  Static files need it too unless the server is on loopback; the page
   served with the right ``?token=`` sets a same-site cookie so that its scripts load;
 * **DNS rebinding**: a ``Host`` header other than this server's ``host:port`` (or
-  ``localhost:port`` / ``127.0.0.1:port`` on loopback) is refused with 403, and so is an
-  ``Origin`` other than the server's own;
+  ``localhost:port`` / ``127.0.0.1:port`` on loopback; this machine's names and addresses
+  on a wildcard bind) is refused with 403, and so is an ``Origin`` other than the server's
+  own;
 * **bounded bodies**: JSON bodies up to 64 KiB, uploads up to 5 MiB (413 beyond, read
   from ``Content-Length`` before anything is read);
 * **no tracebacks out**: every error is ``{"error": "one line"}``; an unexpected exception
@@ -70,6 +71,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _machine_names() -> set[str]:
+    """This machine's host name, full name and their addresses, and loopback (a wildcard bind)."""
+    names = {"127.0.0.1", "localhost", "[::1]"}
+    for name in {socket.gethostname(), socket.getfqdn()}:
+        if not name:
+            continue
+        names.add(name)
+        try:
+            infos = socket.getaddrinfo(name, None)
+        except OSError:
+            continue
+        for info in infos:
+            addr = str(info[4][0])
+            names.add(f"[{addr}]" if ":" in addr else addr)
+    return names
+
+
 class _HTTPError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -128,6 +146,8 @@ class PlaygroundServer(ThreadingHTTPServer):
         names = {shown}
         if self.loopback:
             names |= {"127.0.0.1", "localhost"}
+        elif host.strip("[]") in ("0.0.0.0", "::"):
+            names |= _machine_names()  # every address: the names this machine goes by
         self.allowed_hosts = {f"{n}:{self.port}" for n in names}
         self.allowed_origins = {f"http://{h}" for h in self.allowed_hosts}
         self.display_host = "127.0.0.1" if self.loopback and ":" not in host else shown
