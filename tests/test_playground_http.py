@@ -235,3 +235,23 @@ def test_non_loopback_host_needs_the_token_for_static_files_too():
         assert status == 200  # a wildcard bind answers to the machine's own name
     finally:
         srv.close()
+
+
+def test_a_bug_is_a_500_naming_its_type_only(capfd):
+    class Broken(Session):
+        def points(self):
+            raise RuntimeError("secret internals /home/someone/path")
+
+    srv = PlaygroundServer(Broken({"n_points": 60}), port=0)
+    srv.serve_in_thread()
+    try:
+        status, headers, data = request(srv, "GET", "/api/points")
+    finally:
+        srv.close()
+    assert status == 500
+    assert headers["Content-Type"].startswith("application/json")
+    message = json.loads(data)["error"]
+    assert "RuntimeError" in message
+    assert "secret" not in message
+    assert "Traceback" not in message
+    assert "Traceback" in capfd.readouterr().err  # kept on the server's side
