@@ -636,3 +636,12 @@ def test_play_at_a_rate_takes_at_most_that_many_batches():
     # a slow machine can only take fewer; more would mean the rate is not kept
     assert 1 <= s.state()["iteration"] <= 2
     assert s.state()["rate"] == 2.0
+
+
+@pytest.mark.parametrize("config", [{}, {"dataset": "spiral", "classes": 3}])
+def test_shown_losses_and_accuracies_are_the_networks_own(config):
+    s = Session(config)
+    st = s.step("epoch")
+    for part, X, Y in (("train", s.data.X_train, s.Y_train), ("test", s.data.X_test, s.Y_test)):
+        assert st[part]["accuracy"] == s.net.accuracy(X, Y)
+        assert st[part]["J"] == pytest.approx(s.net.cost(X, Y), rel=1e-12)

@@ -48,6 +48,7 @@ from chainrule.explain.document import Para, Row, Rule
 from chainrule.explain.render import to_text
 from chainrule.explain.sections import build as build_explanation
 from chainrule.gradcheck import THRESHOLDS, gradcheck
+from chainrule.head import accuracy as head_accuracy
 from chainrule.head import one_hot, per_example_loss
 from chainrule.initializers import INITIALIZERS
 from chainrule.losses import LOSSES
@@ -676,12 +677,7 @@ class Session:
             AL, caches = backprop.forward(X, list(net.Ws), list(net.bs), list(net.activations))
             loss = mean_cost(per_example_loss(net.loss, net.activations[-1], AL, caches[-1].Z, Y))
             J = loss + backprop.l2_cost(list(net.Ws), net.l2, X.shape[1])
-            acc = math.nan
-            if net.task != "regression":
-                if Y.shape[0] == 1:
-                    acc = float(np.mean((AL[0] > 0.5) == (Y[0] > 0.5)))
-                else:
-                    acc = float(np.mean(AL.argmax(axis=0) == Y.argmax(axis=0)))
+            acc = head_accuracy(AL, Y, net.task)  # the decision rule of chainrule.head
         return {"J": J, "loss": loss, "accuracy": acc}
 
     def _finish_batch(self) -> None:
