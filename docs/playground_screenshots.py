@@ -7,7 +7,8 @@ page in headless Debian chromium through Playwright for Python (no browser downl
 writes into OUT_DIR (default docs/assets/playground/):
 
 - ``decision.png``: a 2-D set after some training: data, network, decision map, loss curves;
-- ``backward.png``: the network drawn by dW with a hovered weight's formula;
+- ``backward.png``: the network drawn by dW during a micro-stepped backward pass, with the
+  phase's arrays and a hovered weight's formula;
 - ``explain.png``: the formula chain half way through a micro-stepped backward pass;
 - ``gradients.png``: per-layer gradient sizes of 8 sigmoid layers (vanishing gradients);
 - ``images.png``: the MNIST (or cat) preset's image view, when the data files are found.
@@ -96,6 +97,7 @@ class Shooter:
         self.page.goto("about:blank")
         self.page.goto(f"{self.url}#{hash_}")
         self.page.wait_for_selector("body[data-ready='1']", timeout=60_000)
+        self.page.mouse.move(1, 1)  # off the network: no link highlighted by the pointer
         self.page.wait_for_timeout(300)
 
     def until(self, expression: str, timeout: float = 30.0) -> None:
@@ -119,6 +121,8 @@ class Shooter:
 
     def shot(self, name: str, selector: str | None = None, full: bool = False) -> None:
         path = self.out / f"{name}.png"
+        # the pointer where the page scrolls to cannot land on a link (mouseenter on scroll)
+        self.page.mouse.move(1, 1)
         if selector:
             self.page.locator(selector).screenshot(path=str(path))
         else:
@@ -171,12 +175,13 @@ def main(out: Path) -> None:
             s.train(4)
             s.shot("decision", "main.columns")
 
-            # 2. the backward view: links by dW, a hovered weight's formula
+            # 2. the backward view: links by dW, micro-stepped to the output layer's backward
+            #    step (its arrays shown), and a hovered weight's formula with its numbers
             s.page.click("input[name='linkmode'][value='dW']")
-            s.page.click("#btn-step-batch")
-            s.page.wait_for_timeout(600)
+            s.click("#btn-step-micro", 5)  # forward 1..3, loss, backward 3
+            s.until("document.getElementById('micro-title').textContent.includes('backward')")
             s.page.dispatch_event(
-                "#links path.hit[data-layer='2'][data-row='1'][data-col='2']", "mouseenter"
+                "#links path.hit[data-layer='3'][data-row='0'][data-col='1']", "mouseenter"
             )
             s.until("document.querySelector('#formula .dw-course') !== null")
             s.page.wait_for_timeout(300)

@@ -865,6 +865,13 @@ function drawCharts() {
 // ---------------------------------------------------------------- micro-steps
 const MAX_COLS = 10; // columns (examples) shown of each revealed array
 
+// A number in at most ~7 characters: 3 significant digits, or 2 with an exponent.
+const short = (v) => {
+  if (v === null || !Number.isFinite(v)) return "NaN";
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(1) : v.toPrecision(3);
+};
+
 // One array as a small table, each cell coloured by its value (orange < 0 < blue).
 function matrixHtml(name, note, M) {
   if (M === null || M === undefined) return `<div class="mat"><div class="name">${name}</div>(too large to show)</div>`;
@@ -874,7 +881,7 @@ function matrixHtml(name, note, M) {
   const cols = Math.min(rows[0].length, MAX_COLS);
   const more = rows[0].length > cols ? `<td>… ${rows[0].length - cols} more</td>` : "";
   const body = rows.slice(0, 8).map((r) => `<tr>${r.slice(0, cols).map((v) =>
-    `<td style="background:${css(diverging(v === null ? 0 : v / s), 0.75)}">${v === null ? "NaN" : Number(v).toPrecision(3)}</td>`).join("")}${more}</tr>`).join("");
+    `<td style="background:${css(diverging(v === null ? 0 : v / s), 0.75)}">${short(v)}</td>`).join("")}${more}</tr>`).join("");
   const shape = `(${rows.length}, ${rows[0].length})`;
   return `<div class="mat"><div class="name">${name} <span>${shape} ${note}</span></div><table>${body}</table></div>`;
 }
