@@ -645,3 +645,16 @@ def test_shown_losses_and_accuracies_are_the_networks_own(config):
     for part, X, Y in (("train", s.data.X_train, s.Y_train), ("test", s.data.X_test, s.Y_test)):
         assert st[part]["accuracy"] == s.net.accuracy(X, Y)
         assert st[part]["J"] == pytest.approx(s.net.cost(X, Y), rel=1e-12)
+
+
+def test_micro_steps_trip_the_nan_guard_at_the_layer_that_goes_non_finite():
+    s = Session({"hidden_layers": [4, 3]})
+    s.net.Ws[1][...] = np.inf
+    with np.errstate(all="ignore"):
+        st = s.step("micro")  # forward 1: finite
+        assert st["nan"] is None
+        st = s.step("micro")  # forward 2: Z[2] is not
+    assert st["nan"]["layer"] == 2
+    assert st["phase"] == {"name": "forward", "layer": 2, "index": 2, "count": 8}
+    with pytest.raises(SessionError):
+        s.step("micro")
