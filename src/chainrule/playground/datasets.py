@@ -44,9 +44,12 @@ __all__ = [
     "MNIST_SUBSET",
     "TWO_D",
     "PlaygroundData",
+    "Table",
     "feature_matrix",
     "load_preset",
     "make_2d",
+    "preset_available",
+    "read_upload",
     "table_data",
 ]
 
