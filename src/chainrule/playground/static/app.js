@@ -1099,9 +1099,15 @@ async function start() {
     const { config, hide } = hashToConfig();
     buildControls();
     applyHide(hide);
-    const state = Object.keys(config).length
-      ? await post("/api/reset", { config, reinit: false })
-      : await get("/api/state");
+    let state = null;
+    if (Object.keys(config).length) {
+      try {
+        state = await post("/api/reset", { config, reinit: false });
+      } catch (err) {
+        showError(new Error(`the link's settings were refused (${err.message}); showing the current state`));
+      }
+    }
+    if (!state) state = await get("/api/state");
     acceptState(state, true);
     await loadMapsAndPoints(state.version);
     await loadExplain();
@@ -1111,6 +1117,12 @@ async function start() {
   }
   requestAnimationFrame(frame);
   setTimeout(poll, POLL_MS);
+  // a link pasted into this tab (the page's own URL updates use replaceState: no event)
+  window.addEventListener("hashchange", () => {
+    const { config, hide } = hashToConfig();
+    applyHide(hide);
+    if (Object.keys(config).length) change(config);
+  });
 }
 
 start();
