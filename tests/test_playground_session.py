@@ -467,9 +467,14 @@ def test_csv_upload_through_read_table(tmp_path):
     assert (out["n_rows"], out["n_features"], out["task"]) == (60, 2, "binary")
     assert s.config.dataset == "upload"
     assert s.data.two_d
-    np.testing.assert_array_equal(
-        np.sort(np.hstack([s.data.raw_train[0], s.data.raw_test[0]])), np.sort(X[:, 0])
-    )
+    # the columns standardised with the training part's μ and σ: x′ = (x − μ) / σ
+    train = s.data.raw_train
+    assert np.allclose(train.mean(axis=1), 0.0, atol=1e-12)
+    assert np.allclose(train.std(axis=1), 1.0, rtol=1e-12)
+    both = np.sort(np.hstack([train[0], s.data.raw_test[0]]))
+    slope, shift = np.polyfit(np.sort(X[:, 0]), both, 1)
+    np.testing.assert_allclose(slope * np.sort(X[:, 0]) + shift, both, rtol=0, atol=1e-12)
+    assert slope > 0
     s.step("epoch")
     with pytest.raises(SessionError, match="upload"):
         s.upload(b"1,2,3\nx,y\n\x00\x01", "bad.csv")

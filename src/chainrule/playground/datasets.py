@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from chainrule._typing import Array
 from chainrule.data import (
+    Standardizer,
     flatten_images,
     load_catvnoncat,
     load_mnist,
@@ -370,14 +371,18 @@ def table_data(
 ) -> PlaygroundData:
     """An uploaded table split into train and test (``seed``: the data seed).
 
-    With exactly two columns the table is a 2-D set: its columns are (x₁, x₂) and the
-    features apply; otherwise its columns are the inputs as they are.
+    The columns are standardised, x′ = (x − μ) / σ with μ, σ of the training part
+    (:class:`chainrule.data.Standardizer`), so that any file lands on the playground's
+    scale.  With exactly two columns the table is a 2-D set: its standardised columns are
+    (x₁, x₂) and the features apply; otherwise its columns are the inputs.
     """
     two_d = table.X_rows.shape[1] == 2
     raw = np.ascontiguousarray(table.X_rows.T)
     raw_train, y_train, _, _, raw_test, y_test = train_val_test_split(
         raw, table.y, test_size=round(1.0 - train_fraction, 12), seed=seed
     )
+    scaler = Standardizer().fit(raw_train)
+    raw_train, raw_test = scaler.transform(raw_train), scaler.transform(raw_test)
     if two_d:
         X_train, X_test = feature_matrix(raw_train, features), feature_matrix(raw_test, features)
         names = list(features)
