@@ -363,6 +363,7 @@ def test_tune_keeps_the_weights():
     assert np.array_equal(s.net.theta, theta)
     with pytest.raises(SessionError):
         s.tune({"hidden_layers": [2]})
+    assert any("lr, convention changed" in n for n in s.command()["notes"])
 
 
 def test_points_carry_each_examples_loss_and_J_is_their_mean():

@@ -428,6 +428,7 @@ class Session:
         self.dWs, self.dbs = net.layout.views(self.grad)
         self.iteration = 0
         self.epochs_done = 0
+        self.tuned: list[str] = []  # settings changed during the run (tune), in order
         self.perm: npt.NDArray[np.intp] | None = None
         self.pos = 0  # the next batch's start in the epoch
         self.batch: _Batch | None = None
@@ -473,6 +474,8 @@ class Session:
         with self.lock:
             cfg = self.config.merged(changes)
             self._finish_batch()
+            if self.iteration:
+                self.tuned += [k for k in changes if getattr(cfg, k) != getattr(self.config, k)]
             self.config = cfg
             self.net.l2 = cfg.l2
             self._touch()
@@ -1423,6 +1426,12 @@ class Session:
                     f"The command trains on the whole {d.name} set (the page uses "
                     + ("a 2000/500 subset" if d.name == "mnist" else "the same files")
                     + "), with its own validation split."
+                )
+            if self.tuned:
+                changed = ", ".join(dict.fromkeys(self.tuned))
+                notes.append(
+                    f"{changed} changed during the run; both use the current value from the "
+                    "start, so they do not retrace it exactly."
                 )
             if self.pos:
                 notes.append(
