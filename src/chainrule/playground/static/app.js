@@ -511,6 +511,10 @@ function buildNetwork() {
       c.setAttribute("aria-label", `Map of neuron ${i} of layer ${l}`);
       el.append(c);
       el.addEventListener("mouseenter", () => showFormula({ layer: l, row: i, col: null }));
+      // from the keyboard: Tab to a neuron shows its bias's gradient
+      el.tabIndex = 0;
+      el.setAttribute("aria-label", `Neuron ${i} of layer ${l}: its bias gradient db[${l}]${sub(i)}`);
+      el.addEventListener("focus", () => showFormula({ layer: l, row: i, col: null }));
       nodes.append(el);
       canvases.push(c);
     });
