@@ -756,6 +756,9 @@ function drawImageView(maps) {
   }));
   const wbox = $("weight-images");
   const shape = maps.shape;
+  // the network's first hidden layer shows each unit's weights as its picture
+  const firstLayer = (ui.neuronCanvases && ui.neuronCanvases[1]) || [];
+  for (const u of maps.first_layer || []) if (firstLayer[u.unit]) paintImage(firstLayer[u.unit], u.pixels, shape);
   wbox.replaceChildren(...(maps.first_layer || []).map((u) => {
     const c = document.createElement("canvas");
     paintImage(c, u.pixels, shape);
