@@ -379,3 +379,21 @@ def test_the_nan_guard_pauses_and_names_the_layer(browser: Any, server: str) -> 
         p.wait(lambda: not p.page.is_visible("#nan-banner"), what="the banner to go")
     finally:
         p.close()
+
+
+def test_history_export_and_copy_as_command_reproduce_the_run(page: Page, tmp_path: Path) -> None:
+    page.page.click("#btn-step-epoch")
+    page.wait(lambda: page.state()["iteration"] > 0, what="an epoch")
+    iteration = page.state()["iteration"]
+    with page.page.expect_download() as info:
+        page.page.click("#export-history")
+    path = tmp_path / "history.json"
+    info.value.save_as(path)
+    exported = json.loads(path.read_text())
+    assert exported["config"] == page.state()["config"]
+    assert exported["history"]["iteration"][-1] == iteration
+    page.page.click("#btn-copy-command")
+    page.wait(lambda: "chainrule train" in page.text("#share-text"), what="the command")
+    assert api(page.url, "/api/command")["command"] in page.text("#share-text")
+    page.page.click("#btn-copy-python")
+    page.wait(lambda: "import chainrule" in page.text("#share-text"), what="the Python snippet")
