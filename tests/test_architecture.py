@@ -35,6 +35,7 @@ ORDER = [
     ["sklearn"],
     ["export"],
     ["stepwise"],
+    ["playground"],
     ["cli"],
 ]
 RANK: dict[str, float] = {name: rank for rank, names in enumerate(ORDER) for name in names}
@@ -139,7 +140,7 @@ WITHIN = {
         ["options"],
         ["prepare"],
         ["report"],
-        ["train", "predict", "verify", "course", "nielsen", "check", "export"],
+        ["train", "predict", "verify", "course", "nielsen", "check", "export", "playground"],
     ],
     "explain": [
         ["document"],
@@ -147,6 +148,11 @@ WITHIN = {
         ["sections", "verification"],
         ["explanation"],
         ["docs_page"],
+    ],
+    "playground": [
+        ["datasets"],
+        ["session"],
+        ["server"],
     ],
     "sklearn": [
         ["_params"],

@@ -16,6 +16,7 @@ The package, bottom up (a module imports only those above it in this list)::
     verify.py     chainrule gradcheck, explain, derive
     course.py     chainrule course          nielsen.py   chainrule nielsen
     check.py      chainrule check           export.py    chainrule export
+    playground.py chainrule playground (the web app of chainrule.playground)
     __init__.py   main: the parser, dispatch, exit codes
 
 Exit codes: 0 success, 2 usage error (argparse's own, or :class:`UsageError`),
@@ -47,7 +48,16 @@ from chainrule.cli._common import (
 
 __all__ = ["COMMAND_MODULES", "Terminated", "UsageError", "build_parser", "main"]
 
-COMMAND_MODULES = ("train", "predict", "course", "verify", "nielsen", "check", "export")
+COMMAND_MODULES = (
+    "train",
+    "predict",
+    "course",
+    "verify",
+    "nielsen",
+    "check",
+    "export",
+    "playground",
+)
 """Sub-command modules of this package, in the order ``--help`` lists them."""
 
 
