@@ -32,7 +32,8 @@ import numpy as np
 
 from chainrule._typing import Array
 from chainrule.activations import Activation, ReLU, Softmax
-from chainrule.backprop import NUMPY_OPS, Ops
+from chainrule.backprop import NUMPY_OPS, LayerOps, Ops, Workspace, is_canonical
+from chainrule.losses import Loss
 from chainrule.optim import SGD, Adam, Optimizer
 
 __all__ = ["ENABLED", "CompiledOps", "available", "compiled_ops"]
@@ -92,16 +93,91 @@ def _define_kernels(jit: Any) -> dict[str, Any]:
             p[i] = p[i] - (mi / (np.sqrt(vi) * k + eps)) * step
 
     @jit
-    def bias_relu(Z, b, A, zero):
-        # Z ← Z + b;  A = relu(Z) = max(Z, 0)  (NaN propagates, as np.maximum;
-        # ``zero`` is 0 in the arrays' dtype, so float32 stays float32)
+    def bias_relu(Z, b, A):
+        # Z ← Z + b;  A = relu(Z) = max(Z, 0)  (NaN propagates, as np.maximum)
         n, m = Z.shape
         for i in range(n):
             bi = b[i, 0]
             for j in range(m):
                 z = Z[i, j] + bi
                 Z[i, j] = z
-                A[i, j] = z if not z < zero else zero  # ≡ np.maximum(z, 0), z = −0 included
+                if z < 0:  # ≡ np.maximum(z, 0), z = −0 and NaN included
+                    A[i, j] = 0.0  # (+0 in A's dtype)
+                else:
+                    A[i, j] = z
+
+    @jit
+    def block_sum(a, lo, n):
+        # Σ a[lo : lo + n] for 1 ≤ n ≤ 128 as NumPy's pairwise_sum adds a block: fewer than
+        # 8 terms left to right; else 8 running sums over the multiples of 8, combined
+        # ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the rest left to right
+        # (in a's dtype: the accumulators take the element type)
+        if n < 8:
+            res = a[lo]
+            for i in range(lo + 1, lo + n):
+                res += a[i]
+            return res
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        end = lo + n - n % 8
+        i = lo + 8
+        while i < end:
+            r0 += a[i]
+            r1 += a[i + 1]
+            r2 += a[i + 2]
+            r3 += a[i + 3]
+            r4 += a[i + 4]
+            r5 += a[i + 5]
+            r6 += a[i + 6]
+            r7 += a[i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < lo + n:
+            res += a[i]
+            i += 1
+        return res
+
+    @jit
+    def pairwise_sum(a, lo, n):
+        # Σ a[lo : lo + n] (n ≥ 1) in the order of NumPy's pairwise summation: blocks of at
+        # most 128, a longer range split at half its length rounded down to a multiple of 8
+        if n <= 128:
+            return block_sum(a, lo, n)
+        n2 = n // 2
+        n2 -= n2 % 8
+        return pairwise_sum(a, lo, n2) + pairwise_sum(a, lo + n2, n - n2)
+
+    @jit
+    def row_sums(dZ, db):
+        # db = Σ over the columns of dZ, ≡ np.add.reduce(dZ, axis=1, keepdims=True, out=db)
+        # for a C-ordered dZ: each row pairwise-summed, then added to the identity +0
+        n, m = dZ.shape
+        for i in range(n):
+            if m == 0:
+                db[i, 0] = 0.0
+            else:
+                db[i, 0] = 0.0 + pairwise_sum(dZ[i], 0, m)
+
+    @jit
+    def relu_backward_db(dZ, Z, db):
+        # dZ[l] = dA[l] ⊙ relu′(Z[l]) in place (dZ holds dA[l]), relu′(z) = 1 if z > 0 else 0
+        # (the product with 0 is formed, as NumPy does: inf · 0 = NaN, −x · 0 = −0), then
+        # db[l] = Σ over the columns of dZ[l] (row_sums)
+        n, m = Z.shape
+        for i in range(n):
+            for j in range(m):
+                if not Z[i, j] > 0:
+                    dZ[i, j] = dZ[i, j] * 0.0
+        row_sums(dZ, db)
+
+    @jit
+    def subtract_db(A, Y, dZ, db):
+        # dZ[L] = A[L] − Y (the canonical pairs' ∂L/∂Z[L]), then db[L] = Σ over its columns
+        n, m = A.shape
+        for i in range(n):
+            for j in range(m):
+                dZ[i, j] = A[i, j] - Y[i, j]
+        row_sums(dZ, db)
 
     @jit
     def relu_backward(dZ, Z, zero, one):
@@ -152,6 +228,9 @@ def _define_kernels(jit: Any) -> dict[str, Any]:
         "adam": adam,
         "bias_relu": bias_relu,
         "relu_backward": relu_backward,
+        "row_sums": row_sums,
+        "relu_backward_db": relu_backward_db,
+        "subtract_db": subtract_db,
         "bias_softmax_shift": bias_softmax_shift,
         "softmax_normalize": softmax_normalize,
     }
@@ -208,7 +287,7 @@ class CompiledOps(Ops):
             bias_relu = self.kernel("bias_relu")
             if bias_relu is not None:
                 A = np.empty_like(Z) if out is None else out
-                bias_relu(Z, b, A, self._zero)  # Z += b; A = max(Z, 0), one pass
+                bias_relu(Z, b, A)  # Z += b; A = max(Z, 0), one pass
                 return A
         # (not for a one-example batch: NumPy sums an (n, 1) column pairwise, not restated here)
         if kind is Softmax and same and col is not None and out is not None and Z.shape[1] > 1:
@@ -220,6 +299,49 @@ class CompiledOps(Ops):
                 normalize(out, col)
                 return out
         return super().bias_activation(g, Z, b, out, col)
+
+    def layer_ops(self, g: Activation, ws: Workspace | None) -> LayerOps:
+        """The kernels for ``g`` on the buffers of ``ws``, chosen once (NumPy's otherwise).
+
+        ReLU: the compiled Z += b with max(Z, 0), and dZ = dA ⊙ [Z > 0] fused
+        with db = Σ_columns dZ; softmax (batches of two or more): the compiled
+        bias, shift and normalisation around NumPy's exp.
+        """
+        generic = super().layer_ops(g, ws)
+        if ws is None or ws.dtype is not self.dtype:
+            return generic
+        kind = type(g)
+        if kind is ReLU:
+            bias_relu, relu_db = self.kernel("bias_relu"), self.kernel("relu_backward_db")
+            return LayerOps(
+                generic.forward if bias_relu is None else bias_relu,  # Z += b; A = max(Z, 0)
+                generic.backward,
+                relu_db if all(d.flags.c_contiguous for d in ws.dZ) else None,
+            )
+        if kind is Softmax and ws.m > 1:
+            shift, normalize = self._softmax_pair()
+            if shift is not None:
+                col, exp = ws.col, np.exp
+
+                def softmax(Z: Array, b: Array, out: Array) -> None:
+                    # Z += b; A = e^(Z − max Z) / Σ e^(Z − max Z): activations.softmax
+                    shift(Z, b, out, col)
+                    exp(out, out=out)
+                    normalize(out, col)
+
+                return LayerOps(softmax, generic.backward)
+        return generic
+
+    def delta_db(self, loss: Loss, activation: Activation, ws: Workspace) -> Any:
+        """The compiled dZ[L] = A[L] − Y with db[L] = Σ_columns dZ[L], for canonical pairs."""
+        if (
+            ws.dtype is not self.dtype
+            or not is_canonical(loss, activation)
+            or type(loss).fused_dZ is not Loss.fused_dZ  # (a subclass may change it)
+            or not ws.dZ[-1].flags.c_contiguous
+        ):
+            return None
+        return self.kernel("subtract_db")
 
     def _softmax_pair(self) -> tuple[Any, Any]:
         """The (bias + shift, normalise) kernels, both or (None, None)."""
@@ -286,8 +408,11 @@ def _warmup(name: str, dtype: np.dtype[Any]) -> tuple[Any, ...]:
     return {
         "sgd": (one.copy(), one, dt(1), dt(0)),
         "adam": (one.copy(), one, dt(1), one.copy(), one.copy(), *[dt(0.5)] * 6),
-        "bias_relu": (Z.copy(), b, Z.copy(), dt(0)),
+        "bias_relu": (Z.copy(), b, Z.copy()),
         "relu_backward": (Z.copy(), Z, dt(0), dt(1)),
+        "row_sums": (Z, Z.copy()),
+        "relu_backward_db": (Z.copy(), Z, Z.copy()),
+        "subtract_db": (Z, Z, Z.copy(), Z.copy()),
         "bias_softmax_shift": (Z.copy(), b, Z.copy(), c),
         "softmax_normalize": (np.ones((1, 1), dtype), c),
     }[name]

@@ -38,9 +38,10 @@ output gradients are multiplied by wᵢ and 1/m becomes 1/Σwᵢ.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -56,6 +57,7 @@ __all__ = [
     "CONVENTIONS",
     "Gradients",
     "LayerCache",
+    "LayerOps",
     "Ops",
     "Workspace",
     "backward",
@@ -152,6 +154,31 @@ class Workspace:
         self.dZ = [np.empty((n, m), dtype) for n in sizes]
         self.col = np.empty(m, dtype)
         self._W_tmp: dict[int, Array] = {}
+        # reused by every forward/backward given this workspace (no new objects per step)
+        self.caches = [LayerCache(A, Z, A) for Z, A in zip(self.Z, self.A, strict=True)]
+        L = len(sizes)
+        self.grads = Gradients([None] * L, [None] * L, [None] * L, [None] * (L + 1), "course")  # type: ignore[list-item]
+        self._bound: tuple[Ops, list[Activation], list[LayerOps]] | None = None
+        self._delta: tuple[Ops, Loss, Activation, Any] | None = None
+
+    def layer_ops(self, activations: Sequence[Activation], ops: Ops) -> list[LayerOps]:
+        """Each layer's operations for these buffers, chosen once (:meth:`Ops.layer_ops`).
+
+        Chosen again only when ``ops`` or an activation is another object than
+        at the last call.
+        """
+        bound = self._bound
+        if bound is None or bound[0] is not ops or bound[1] != activations:
+            acts = list(activations)
+            bound = self._bound = (ops, acts, [ops.layer_ops(g, self) for g in acts])
+        return bound[2]
+
+    def delta_db(self, loss: Loss, activation: Activation, ops: Ops) -> Any:
+        """The output layer's fused dZ[L] = A[L] − Y with db[L] (:meth:`Ops.delta_db`), or None."""
+        d = self._delta
+        if d is None or d[0] is not ops or d[1] is not loss or d[2] is not activation:
+            d = self._delta = (ops, loss, activation, ops.delta_db(loss, activation, self))
+        return d[3]
 
     def W_tmp(self, l: int, W: Array) -> Array:
         """A scratch array shaped like W[l+1] (the L2 term's (λ/m) W)."""
@@ -159,6 +186,27 @@ class Workspace:
         if tmp is None:
             tmp = self._W_tmp[l] = np.empty_like(W)
         return tmp
+
+
+class LayerOps(NamedTuple):
+    """One layer's operations for one :class:`Workspace`, chosen once by :meth:`Ops.layer_ops`.
+
+    Attributes
+    ----------
+    forward : callable (Z, b, out)
+        Z ← Z + b, then A = g(Z) written into ``out`` (Z, out of shape (n[l], m),
+        b of shape (n[l], 1)); what it returns is not used.
+    backward : callable (dA, Z, A, out) -> dZ
+        dZ = dA ⊙ g′(Z) into ``out`` (which may be ``dA``).
+    backward_db : callable (dZ, Z, db) or None
+        Where a fused kernel exists: dZ ← dZ ⊙ g′(Z) in place (dZ holding dA)
+        and db = Σ over the columns of dZ (no 1/m), written into the (n[l], 1)
+        ``db``; the same numbers as ``backward`` followed by ``np.add.reduce``.
+    """
+
+    forward: Callable[[Array, Array, Array], Any]
+    backward: Callable[[Array, Array, Array, Array | None], Array]
+    backward_db: Callable[[Array, Array, Array], Any] | None = None
 
 
 class Ops:
@@ -187,6 +235,26 @@ class Ops:
     ) -> Array:
         """dZ = dA ⊙ g′(Z) (into ``out`` when given; ``out`` may be ``dA``)."""
         return g.backward(dA, Z, A, out=out)
+
+    def layer_ops(self, g: Activation, ws: Workspace | None) -> LayerOps:
+        """Layer operations for activation ``g`` on the buffers of ``ws``, chosen once.
+
+        These: :meth:`bias_activation` and :meth:`activation_backward` for ``g``
+        (:class:`chainrule._kernels.CompiledOps` picks its kernels here).
+        """
+        col = None if ws is None else ws.col
+        return LayerOps(
+            partial(self.bias_activation, g, col=col), partial(self.activation_backward, g)
+        )
+
+    def delta_db(self, loss: Loss, activation: Activation, ws: Workspace) -> Any:
+        """A fused output step for ``ws``: callable (A, Y, dZ, db), or None (here: None).
+
+        It writes dZ[L] = A[L] − Y (canonical pairs only) and db[L] = Σ over the
+        columns of dZ[L], the numbers of :func:`output_delta` followed by
+        ``np.add.reduce``.
+        """
+        return None
 
     def fuses_scale(self, opt: Optimizer) -> bool:
         """Whether :meth:`update` multiplies the gradient's 1/m in itself."""
@@ -252,6 +320,8 @@ def forward(
         Draws the dropout masks.
     ws : Workspace, optional
         Buffers for Z, A and the masks (of m columns); None allocates them.
+        With a workspace the returned caches are the workspace's own, filled
+        anew by each call.
     ops : Ops, default NUMPY_OPS
         Who computes Z + b and g(Z) (:class:`Ops`).
 
@@ -263,18 +333,26 @@ def forward(
     L = len(Ws)
     if not len(bs) == len(activations) == L:
         raise ValueError(f"Ws, bs and activations must have one entry per layer ({L})")
-    none = (None,) * L
-    Zs, As, A_outs = (none, none, none) if ws is None else (ws.Z, ws.A, ws.A_out)
-    col = None if ws is None else ws.col
     kps = (1.0,) * L if keep_probs is None else keep_probs
-    matmul, bias_activation = np.matmul, ops.bias_activation
-    caches: list[LayerCache] = []
+    if ws is None:
+        none = (None,) * L
+        Zs, A_outs = none, none
+        layer_ops = [ops.layer_ops(g, None) for g in activations]
+        caches = [LayerCache(X, X, X) for _ in range(L)]  # (every field is set below)
+    else:
+        # the workspace's buffers, operations and caches: the same objects every step
+        Zs, As, A_outs = ws.Z, ws.A, ws.A_out
+        layer_ops = ws.layer_ops(activations, ops)
+        caches = ws.caches
+    matmul = np.matmul
     A = X
     for l in range(L):
+        cache = caches[l]
         Z = matmul(Ws[l], A, out=Zs[l])  # W[l] A[l-1]
         # Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l])
-        A_new = bias_activation(activations[l], Z, bs[l], As[l], col)
-        cache = LayerCache(A, Z, A_new)
+        A_new = np.empty_like(Z) if ws is None else As[l]
+        layer_ops[l].forward(Z, bs[l], A_new)
+        cache.A_prev, cache.Z, cache.A, cache.D = A, Z, A_new, None
         kp = kps[l]
         if kp < 1.0:
             if rng is None:
@@ -292,7 +370,6 @@ def forward(
             D /= D.dtype.type(kp)
             cache.D = D
             A_new = np.multiply(A_new, D, out=A_outs[l])
-        caches.append(cache)
         A = A_new
     return A, caches
 
@@ -312,6 +389,7 @@ def linear_backward(
     *,
     need_dA_prev: bool = True,
     out: tuple[Array | None, Array | None, Array | None] = (None, None, None),
+    sum_dZ: Array | None = None,
 ) -> tuple[Array | None, Array, Array]:
     """Backward step of Z = W A_prev + b.
 
@@ -331,6 +409,9 @@ def linear_backward(
         saves the largest matrix product of the backward pass.
     out : (dA_prev, dW, db) buffers, each optional
         Arrays of the result shapes to write into (None allocates).
+    sum_dZ : ndarray of shape (n[l], 1), optional
+        Σ_columns dZ already formed (by a fused kernel, :attr:`LayerOps.backward_db`):
+        it becomes db, multiplied by ``scale`` in place.
 
     Returns
     -------
@@ -340,7 +421,8 @@ def linear_backward(
     """
     dA_out, dW_out, db_out = out
     dW = np.matmul(dZ, A_prev.T, out=dW_out)  # dZ A_prevᵀ
-    db = np.add.reduce(dZ, axis=1, keepdims=True, out=db_out)  # Σ over the m columns
+    # Σ over the m columns
+    db = np.add.reduce(dZ, axis=1, keepdims=True, out=db_out) if sum_dZ is None else sum_dZ
     if scale != 1.0:
         s = dZ.dtype.type(scale)
         dW *= s
@@ -573,11 +655,24 @@ def backward(
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     L = len(caches)
     m = Y.shape[1]
-    scale = batch_scale(m, sample_weight)  # the 1/m of J, applied once below
+    # the 1/m of J, applied once below
+    scale = 1.0 / m if sample_weight is None else batch_scale(m, sample_weight)
+    none = (None,) * L
+    dW_out, db_out = (none, none) if out is None else out
     last = caches[-1]
-    dZ, dAL = output_delta(
-        loss, activations[-1], last.A, last.Z, Y, fused=fused, out=None if ws is None else ws.dZ[-1]
-    )
+    sum_dZ: Array | None = None  # Σ_columns dZ[l] where a fused kernel formed it
+    delta_db = None
+    if ws is not None and fused is not False and sample_weight is None and convention == "course":
+        delta_db = ws.delta_db(loss, activations[-1], ops)  # (None unless canonical)
+    if delta_db is not None and db_out[-1] is not None:
+        # dZ[L] = A[L] − Y and Σ_columns dZ[L], in one pass: output_delta's numbers
+        dZ, dAL, sum_dZ = ws.dZ[-1], None, db_out[-1]  # type: ignore[union-attr]
+        delta_db(last.A, Y, dZ, sum_dZ)
+    else:
+        dZ, dAL = output_delta(
+            loss, activations[-1], last.A, last.Z, Y, fused=fused,
+            out=None if ws is None else ws.dZ[-1],
+        )  # fmt: skip
     if sample_weight is not None:
         w = np.asarray(sample_weight, dtype=dZ.dtype).reshape(1, -1)
         dZ *= w
@@ -595,16 +690,20 @@ def backward(
     else:
         # 1/m enters in linear_backward: dW = (1/m) dZ A_prevᵀ
         layer_scale = scale
-    dWs: list[Array] = [None] * L  # type: ignore[list-item]
-    dbs: list[Array] = [None] * L  # type: ignore[list-item]
-    dZs: list[Array] = [None] * L  # type: ignore[list-item]
-    dAs: list[Array | None] = [None] * (L + 1)
+    if ws is None:
+        grads = Gradients([None] * L, [None] * L, [None] * L, [None] * (L + 1), convention)  # type: ignore[list-item]
+        layer_ops = None
+        dZ_bufs: Sequence[Array | None] = none
+    else:
+        # the workspace's Gradients, filled anew (dA[l] for l < L is not kept: None)
+        grads = ws.grads
+        grads.convention = convention
+        layer_ops = ws.layer_ops(activations, ops)
+        dZ_bufs = ws.dZ  # dZ[l]'s buffer, which holds dA[l] first
+    grads.scale = pending
+    dWs, dbs, dZs, dAs = grads.dW, grads.db, grads.dZ, grads.dA
     dAs[L] = dAL
     l2_scale = 0.0 if l2 == 0 else l2 / (m if l2_m is None else l2_m)
-    none = (None,) * L
-    dZ_bufs = none if ws is None else ws.dZ  # dZ[l]'s buffer, which holds dA[l] first
-    dW_out, db_out = (none, none) if out is None else out
-    activation_backward = ops.activation_backward
     dA_next: Array | None = None  # W[l+1]ᵀ dZ[l+1]
     for l in range(L, 0, -1):
         cache = caches[l - 1]
@@ -616,17 +715,26 @@ def backward(
                 # inverted dropout: the same mask, the same 1/keep_prob
                 dA = np.multiply(dA, cache.D, out=buf)
             # dZ[l] = dA[l] ⊙ g′(Z[l])
-            dZ = activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
+            if layer_ops is None:
+                dZ = ops.activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
+            else:
+                lo = layer_ops[l - 1]
+                sum_dZ = db_out[l - 1]
+                if lo.backward_db is not None and dA is buf and sum_dZ is not None:
+                    lo.backward_db(dA, cache.Z, sum_dZ)  # with db[l] = Σ_columns dZ[l]
+                    dZ = dA
+                else:
+                    dZ, sum_dZ = lo.backward(dA, cache.Z, cache.A, buf), None
         W = Ws[l - 1]
         dA_prev, dW, db = linear_backward(
             dZ, cache.A_prev, W, layer_scale, need_dA_prev=l > 1 or need_dA0,
-            out=(dZ_bufs[l - 2] if l > 1 else None, dW_out[l - 1], db_out[l - 1]),
+            out=(dZ_bufs[l - 2] if l > 1 else None, dW_out[l - 1], db_out[l - 1]), sum_dZ=sum_dZ,
         )  # fmt: skip
         if l2_scale:
             tmp = None if ws is None else ws.W_tmp(l - 1, W)
-            dW += np.multiply(W.dtype.type(l2_scale), W, out=tmp)  # ∂/∂W (λ/2m)‖W‖² = (λ/m) W
+            dW += np.multiply(W.dtype.type(l2_scale), W, out=tmp)  # ∂/∂W (λ/m)‖W‖² = (λ/m) W
         dWs[l - 1], dbs[l - 1], dZs[l - 1] = dW, db, dZ
         dA_next = dA_prev
         if ws is None:
             dAs[l - 1] = dA_prev
-    return Gradients(dW=dWs, db=dbs, dZ=dZs, dA=dAs, convention=convention, scale=pending)
+    return grads
