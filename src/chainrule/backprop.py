@@ -335,8 +335,8 @@ def forward(
         raise ValueError(f"Ws, bs and activations must have one entry per layer ({L})")
     kps = (1.0,) * L if keep_probs is None else keep_probs
     if ws is None:
-        none = (None,) * L
-        Zs, A_outs = none, none
+        none: Sequence[Array | None] = (None,) * L
+        Zs, As, A_outs = none, none, none
         layer_ops = [ops.layer_ops(g, None) for g in activations]
         caches = [LayerCache(X, X, X) for _ in range(L)]  # (every field is set below)
     else:

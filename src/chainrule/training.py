@@ -457,7 +457,7 @@ class Trainer:
         # -- the batch: X_b (n[0], mb), Y_b (n[L], mb), w_b (mb,) ----------------------------
         X, Y, w, labels = self.X, self.Y, self.w, self.labels
         if idx is None:
-            ws, gb = self.workspace(self.m)
+            ws, gb = self._ws.get(self.m) or self.workspace(self.m)
             Xb, Yb, wb, lab = X, Y, w, labels
         elif isinstance(idx, slice):
             Xb, Yb = X[:, idx], Y[:, idx]
@@ -465,7 +465,7 @@ class Trainer:
             wb = None if w is None else w[idx]
             lab = None if labels is None else labels[idx]
         else:
-            ws, gb = self.workspace(len(idx))
+            ws, gb = self._ws.get(len(idx)) or self.workspace(len(idx))
             # take(mode="clip"): idx is a permutation's slice, so nothing is clipped, and
             # NumPy skips the extra buffer that out= with mode="raise" copies through
             Xb = X[:, idx] if self.X_rows is None else self.X_rows.take(idx, 0, gb.X_rows, "clip").T
@@ -541,19 +541,20 @@ class Trainer:
         m = self.m
         size = min(batch_size, m)  # (the last batch may be smaller)
         full = size == m
-
-        def batch(start: int) -> Index | slice | None:
-            if full:
-                return None
-            if perm is None:
-                return slice(start, start + size)
-            return perm[start : start + size]
+        starts = range(0, m, size)
+        batches: list[Index | slice | None]
+        if full:
+            batches = [None]
+        elif perm is None:
+            batches = [slice(start, start + size) for start in starts]
+        else:
+            batches = [perm[start : start + size] for start in starts]
 
         if self.w is not None:  # batch by batch
             tot_cost = tot_weight = tot_correct = 0.0
             n_seen = 0
-            for start in range(0, m, size):
-                J, n_ok, mb, m_eff = self.step(batch(start), lr, rng)
+            for idx in batches:
+                J, n_ok, mb, m_eff = self.step(idx, lr, rng)
                 if m_eff <= 0:
                     continue
                 if not math.isfinite(J):
@@ -566,8 +567,9 @@ class Trainer:
 
         rec = self._record()
         rec.sq = 0.0
-        for start in range(0, m, size):
-            self.step(batch(start), lr, rng, monitor=False, record=slice(start, start + size))
+        step = self.step
+        for start, idx in zip(starts, batches, strict=True):
+            step(idx, lr, rng, monitor=False, record=slice(start, start + size))
         # the targets in the epoch's order
         Y = self.Y
         if perm is not None and not full:
@@ -597,7 +599,7 @@ class Trainer:
 
     def _keep(self, record: slice, AL: Array, ZL: Array, mb: int) -> None:
         """Keep a batch's outputs (and its L2 weight) in the epoch record."""
-        rec = self._record()
+        rec = self._rec or self._record()
         if rec.ZL is not None:
             rec.ZL[:, record] = ZL
         if rec.AL is not None:
