@@ -334,9 +334,11 @@ def forward(
     if not len(bs) == len(activations) == L:
         raise ValueError(f"Ws, bs and activations must have one entry per layer ({L})")
     kps = (1.0,) * L if keep_probs is None else keep_probs
+    Zs: Any  # buffers for Z[l], A[l], A_out[l] (None: allocate)
+    As: Any
+    A_outs: Any
     if ws is None:
-        none: Sequence[Array | None] = (None,) * L
-        Zs, As, A_outs = none, none, none
+        Zs = As = A_outs = (None,) * L
         layer_ops = [ops.layer_ops(g, None) for g in activations]
         caches = [LayerCache(X, X, X) for _ in range(L)]  # (every field is set below)
     else:
