@@ -174,15 +174,17 @@ def test_layer_ops_choose_the_fused_kernels_once(dtype):
     ws = backprop.Workspace([4, 6, 3], 8, dtype)
     o = ops(dtype)
     acts = [ReLU(), Softmax()]
-    first = ws.layer_ops(acts, o)
-    assert ws.layer_ops(acts, o) is first  # chosen once
+    cce, mse = get_loss("cce"), get_loss("mse")
+    first, delta = ws.bind(acts, o, cce)
+    assert ws.bind(acts, o)[0] is first  # chosen once
     assert first[0].backward_db is o.kernel("relu_backward_db")
     assert first[1].backward_db is None
-    assert ws.delta_db(get_loss("cce"), acts[1], o) is o.kernel("subtract_db")
-    assert ws.delta_db(get_loss("mse"), acts[1], o) is None  # not a canonical pair
-    assert ws.layer_ops([Sigmoid(), Softmax()], o)[0].backward_db is None
-    assert ws.layer_ops(acts, backprop.NUMPY_OPS)[0].backward_db is None
-    assert ws.delta_db(get_loss("cce"), acts[1], backprop.NUMPY_OPS) is None
+    assert delta is o.kernel("subtract_db")
+    assert ws.bind(acts, o, mse)[1] is None  # not a canonical pair
+    assert ws.bind([Sigmoid(), Softmax()], o)[0][0].backward_db is None
+    numpy_ops, numpy_delta = ws.bind(acts, backprop.NUMPY_OPS, cce)
+    assert numpy_ops[0].backward_db is None
+    assert numpy_delta is None
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

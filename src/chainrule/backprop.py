@@ -159,26 +159,29 @@ class Workspace:
         L = len(sizes)
         self.grads = Gradients([None] * L, [None] * L, [None] * L, [None] * (L + 1), "course")  # type: ignore[list-item]
         self._bound: tuple[Ops, list[Activation], list[LayerOps]] | None = None
-        self._delta: tuple[Ops, Loss, Activation, Any] | None = None
+        self._delta: tuple[Any, Loss, Any] | None = None
 
-    def layer_ops(self, activations: Sequence[Activation], ops: Ops) -> list[LayerOps]:
-        """Each layer's operations for these buffers, chosen once (:meth:`Ops.layer_ops`).
+    def bind(
+        self, activations: Sequence[Activation], ops: Ops, loss: Loss | None = None
+    ) -> tuple[list[LayerOps], Any]:
+        """Each layer's operations on these buffers, and the fused output step, chosen once.
 
-        Chosen again only when ``ops`` or an activation is another object than
-        at the last call.
+        Returns the L :class:`LayerOps` (:meth:`Ops.layer_ops`) and, given the
+        ``loss``, the output layer's fused dZ[L] = A[L] − Y with db[L]
+        (:meth:`Ops.delta_db`; None where there is none, or without ``loss``).
+        Chosen again only when ``ops``, an activation or the loss is another
+        object than at the last call.
         """
         bound = self._bound
         if bound is None or bound[0] is not ops or bound[1] != activations:
             acts = list(activations)
             bound = self._bound = (ops, acts, [ops.layer_ops(g, self) for g in acts])
-        return bound[2]
-
-    def delta_db(self, loss: Loss, activation: Activation, ops: Ops) -> Any:
-        """The output layer's fused dZ[L] = A[L] − Y with db[L] (:meth:`Ops.delta_db`), or None."""
+        if loss is None:
+            return bound[2], None
         d = self._delta
-        if d is None or d[0] is not ops or d[1] is not loss or d[2] is not activation:
-            d = self._delta = (ops, loss, activation, ops.delta_db(loss, activation, self))
-        return d[3]
+        if d is None or d[0] is not bound or d[1] is not loss:
+            d = self._delta = (bound, loss, ops.delta_db(loss, bound[1][-1], self))
+        return bound[2], d[2]
 
     def W_tmp(self, l: int, W: Array) -> Array:
         """A scratch array shaped like W[l+1] (the L2 term's (λ/m) W)."""
@@ -344,7 +347,7 @@ def forward(
     else:
         # the workspace's buffers, operations and caches: the same objects every step
         Zs, As, A_outs = ws.Z, ws.A, ws.A_out
-        layer_ops = ws.layer_ops(activations, ops)
+        layer_ops = ws.bind(activations, ops)[0]
         caches = ws.caches
     matmul = np.matmul
     A = X
@@ -663,10 +666,14 @@ def backward(
     dW_out, db_out = (none, none) if out is None else out
     last = caches[-1]
     sum_dZ: Array | None = None  # Σ_columns dZ[l] where a fused kernel formed it
-    delta_db = None
-    if ws is not None and fused is not False and sample_weight is None and convention == "course":
-        delta_db = ws.delta_db(loss, activations[-1], ops)  # (None unless canonical)
-    if delta_db is not None and db_out[-1] is not None:
+    layer_ops, delta_db = (None, None) if ws is None else ws.bind(activations, ops, loss)
+    if (
+        delta_db is not None  # (canonical pairs only)
+        and fused is not False
+        and sample_weight is None
+        and convention == "course"
+        and db_out[-1] is not None
+    ):
         # dZ[L] = A[L] − Y and Σ_columns dZ[L], in one pass: output_delta's numbers
         dZ, dAL, sum_dZ = ws.dZ[-1], None, db_out[-1]  # type: ignore[union-attr]
         delta_db(last.A, Y, dZ, sum_dZ)
@@ -694,13 +701,11 @@ def backward(
         layer_scale = scale
     if ws is None:
         grads = Gradients([None] * L, [None] * L, [None] * L, [None] * (L + 1), convention)  # type: ignore[list-item]
-        layer_ops = None
         dZ_bufs: Sequence[Array | None] = none
     else:
         # the workspace's Gradients, filled anew (dA[l] for l < L is not kept: None)
         grads = ws.grads
         grads.convention = convention
-        layer_ops = ws.layer_ops(activations, ops)
         dZ_bufs = ws.dZ  # dZ[l]'s buffer, which holds dA[l] first
     grads.scale = pending
     dWs, dbs, dZs, dAs = grads.dW, grads.db, grads.dZ, grads.dA

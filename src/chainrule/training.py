@@ -385,6 +385,7 @@ class Trainer:
         # g = ∂J/∂θ in θ's layout: dW[l], db[l] are views of it
         self.grad = np.empty_like(net.theta)
         self.dWs, self.dbs = net.layout.views(self.grad)
+        self.grad_views = (self.dWs, self.dbs)  # backward's ``out``
         opt.init(net.theta)
         # what every step reads, looked up once (the network does not change during a run)
         self.Ws, self.bs, self.acts = list(net.Ws), list(net.bs), list(net.activations)
@@ -496,13 +497,24 @@ class Trainer:
                 return J, math.nan, mb, m_eff
             n_correct = self._n_correct(AL, Yb, lab, gb)
         elif record is not None:
-            self._keep(record, AL, ZL, mb)
+            # keep the batch's outputs (and its L2 weight) in the epoch record (epoch())
+            rec = self._rec or self._record()
+            if rec.ZL is not None:
+                rec.ZL[:, record] = ZL
+            if rec.AL is not None:
+                rec.AL[:, record] = AL
+            if rec.argmax is not None:
+                AL.argmax(axis=0, out=rec.argmax[record])
+            if l2:
+                # (m_b / m_L2) ‖W‖² before the update, m_L2 = l2_m or m_b (see epoch())
+                sq = sum(float(np.vdot(W, W)) for W in Ws)
+                rec.sq += sq if self.l2_m is None else sq * (mb / self.l2_m)
 
         # -- backward (course convention, no dA[0]) and the update ----------------------------
         grads = backprop.backward(
             caches, Yb, Ws, acts, net.loss,
             l2=l2, l2_m=m_l2, sample_weight=wb, need_dA0=False,
-            ws=ws, ops=ops, out=(self.dWs, self.dbs), defer_scale=self.defer_scale,
+            ws=ws, ops=ops, out=self.grad_views, defer_scale=self.defer_scale,
         )  # fmt: skip
         ops.update(self.opt, net.theta, self.grad, lr, grads.scale)  # θ ← θ − α·(update of g)
         return J, n_correct, mb, m_eff
@@ -596,20 +608,6 @@ class Trainer:
         else:
             acc = accuracy_from_output(rec.AL, Y, self.task)
         return cost, acc
-
-    def _keep(self, record: slice, AL: Array, ZL: Array, mb: int) -> None:
-        """Keep a batch's outputs (and its L2 weight) in the epoch record."""
-        rec = self._rec or self._record()
-        if rec.ZL is not None:
-            rec.ZL[:, record] = ZL
-        if rec.AL is not None:
-            rec.AL[:, record] = AL
-        if rec.argmax is not None:
-            AL.argmax(axis=0, out=rec.argmax[record])
-        if self.net.l2:
-            # (m_b / m_L2) ‖W‖² before the update, m_L2 = l2_m or m_b (see epoch())
-            sq = sum(float(np.vdot(W, W)) for W in self.Ws)
-            rec.sq += sq if self.l2_m is None else sq * (mb / self.l2_m)
 
     def _record(self) -> _Record:
         rec = self._rec
