@@ -120,6 +120,8 @@ class Optimizer:
     name = ""
     keep_state = False  # class defaults, for subclasses that skip __init__
     state: Any = None
+    _checked: Any = None  # the θ that advance() last checked the state against
+    _last: Any = None  # the state advance() left
 
     def __init__(self) -> None:
         self.state = None
@@ -186,7 +188,7 @@ class Optimizer:
         t ← t + 1.  (:meth:`step` calls it; so does a compiled update.)
         """
         state = self.state
-        if theta is not self.__dict__.get("_checked") or state is not self.__dict__.get("_last"):
+        if theta is not self._checked or state is not self._last:
             # checked only for a new θ object or a state set from outside (init, reset, a
             # NamedTuple assigned): a state this method left, for the same θ, still fits
             if not self.fits(theta):
