@@ -182,6 +182,11 @@ def test_layer_ops_choose_the_fused_kernels_once(dtype):
     assert delta is o.kernel("subtract_db")
     assert ws.bind(acts, o, mse)[1] is None  # not a canonical pair
     assert ws.bind([Sigmoid(), Softmax()], o)[0][0].backward_db is None
+    # a layer above FUSED_DB_MAX entries keeps NumPy's product and sum (as fast there)
+    big = backprop.Workspace([4, _kernels.FUSED_DB_MAX // 64 + 1, 3], 64, dtype)
+    big_ops, big_delta = big.bind(acts, o, cce)
+    assert big_ops[0].backward_db is None
+    assert big_delta is o.kernel("subtract_db")  # (the 3 × 64 output layer is small)
     numpy_ops, numpy_delta = ws.bind(acts, backprop.NUMPY_OPS, cce)
     assert numpy_ops[0].backward_db is None
     assert numpy_delta is None

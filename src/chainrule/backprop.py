@@ -175,7 +175,11 @@ class Workspace:
         bound = self._bound
         if bound is None or bound[0] is not ops or bound[1] != activations:
             acts = list(activations)
-            bound = self._bound = (ops, acts, [ops.layer_ops(g, self) for g in acts])
+            bound = self._bound = (
+                ops,
+                acts,
+                [ops.layer_ops(g, self, l) for l, g in enumerate(acts)],
+            )
         if loss is None:
             return bound[2], None
         d = self._delta
@@ -239,8 +243,8 @@ class Ops:
         """dZ = dA ⊙ g′(Z) (into ``out`` when given; ``out`` may be ``dA``)."""
         return g.backward(dA, Z, A, out=out)
 
-    def layer_ops(self, g: Activation, ws: Workspace | None) -> LayerOps:
-        """Layer operations for activation ``g`` on the buffers of ``ws``, chosen once.
+    def layer_ops(self, g: Activation, ws: Workspace | None, l: int) -> LayerOps:
+        """Operations for layer ``l + 1`` (activation ``g``) on the buffers of ``ws``, chosen once.
 
         These: :meth:`bias_activation` and :meth:`activation_backward` for ``g``
         (:class:`chainrule._kernels.CompiledOps` picks its kernels here).
@@ -342,7 +346,7 @@ def forward(
     A_outs: Any
     if ws is None:
         Zs = As = A_outs = (None,) * L
-        layer_ops = [ops.layer_ops(g, None) for g in activations]
+        layer_ops = [ops.layer_ops(g, None, l) for l, g in enumerate(activations)]
         caches = [LayerCache(X, X, X) for _ in range(L)]  # (every field is set below)
     else:
         # the workspace's buffers, operations and caches: the same objects every step
