@@ -177,6 +177,7 @@ def test_layer_ops_choose_the_fused_kernels_once(dtype):
     cce, mse = get_loss("cce"), get_loss("mse")
     first, delta = ws.bind(acts, o, cce)
     assert ws.bind(acts, o)[0] is first  # chosen once
+    assert ws.bind(tuple(acts), o)[0] is first  # (the same activations in a tuple)
     assert first[0].backward_db is o.kernel("relu_backward_db")
     assert first[1].backward_db is None
     assert delta is o.kernel("subtract_db")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -383,11 +383,12 @@ class CompiledOps(Ops):
     def update(self, opt: Optimizer, theta: Array, g: Array, lr: float, scale: float) -> None:
         # the kernel depends on the class, Adam's constants on β₁, β₂, ε: looked up once per
         # such key (no reference to the optimizer or its state is kept here)
-        d = opt.__dict__
-        key = (type(opt), d.get("beta1"), d.get("beta2"), d.get("epsilon"))
+        kind = type(opt)
+        adam = cast(Adam, opt)  # (used only where kind is Adam)
+        key = (kind, adam.beta1, adam.beta2, adam.epsilon) if kind is Adam else kind
         if key != self._opt:
             self._opt, self._opt_kernel = key, self._kernel_for(opt)
-            self._opt_constants = opt.constants(self.dtype.type) if type(opt) is Adam else None
+            self._opt_constants = adam.constants(self.dtype.type) if kind is Adam else None
         kernel = self._opt_kernel
         if kernel is None or theta.dtype is not self.dtype:
             super().update(opt, theta, g, lr, scale)
@@ -395,12 +396,11 @@ class CompiledOps(Ops):
         dt = self.dtype.type
         state = opt.advance(theta)
         s = dt(scale)  # the gradient's 1/m, multiplied into each entry first (or 1)
-        if type(opt) is SGD:
+        if kind is SGD:
             kernel(theta, g, s, dt(lr))
             return
-        assert isinstance(opt, Adam)
         b2, omb1, omb2, eps = self._opt_constants  # Adam.constants in θ's dtype
-        c1, c2 = opt.corrections(state.t)
+        c1, c2 = adam.corrections(state.t)
         kernel(theta, g, s, state.m, state.v, omb1, b2, omb2, dt(1.0 / math.sqrt(c2)), eps,
                dt(lr) / dt(c1))  # fmt: skip
 

@@ -173,7 +173,11 @@ class Workspace:
         object than at the last call.
         """
         bound = self._bound
-        if bound is None or bound[0] is not ops or bound[1] != activations:
+        if (
+            bound is None
+            or bound[0] is not ops
+            or (bound[1] != activations and bound[1] != list(activations))  # (a tuple too)
+        ):
             acts = list(activations)
             bound = self._bound = (
                 ops,
@@ -351,7 +355,11 @@ def forward(
     else:
         # the workspace's buffers, operations and caches: the same objects every step
         Zs, As, A_outs = ws.Z, ws.A, ws.A_out
-        layer_ops = ws.bind(activations, ops)[0]
+        bound = ws._bound  # (ops, activations, their LayerOps) of the last bind: reused as is
+        if bound is not None and bound[0] is ops and bound[1] == activations:
+            layer_ops = bound[2]
+        else:
+            layer_ops = ws.bind(activations, ops)[0]
         caches = ws.caches
     matmul = np.matmul
     A = X
