@@ -653,7 +653,8 @@ def backward(
     ws : Workspace, optional
         Buffers for dZ[l] (the one the forward pass filled); dA[l] for
         l < L is then formed in dZ[l]'s buffer and not kept (``dA`` holds
-        None there).  None allocates every array.
+        None there), and the returned Gradients is the workspace's own, filled
+        anew by each call.  None allocates every array.
     ops : Ops, default NUMPY_OPS
         Who computes dA ⊙ g′(Z) (:class:`Ops`).
     out : (dWs, dbs), optional
