@@ -112,6 +112,8 @@ def instrument(ft: Trainer, dims: list[int]) -> None:
         for name, label in [
             ("bias_relu", "bias + relu (compiled)"),
             ("relu_backward", "relu backward (compiled)"),
+            ("relu_backward_db", "relu backward + db (compiled)"),
+            ("subtract_db", "dZ = A − Y + db (compiled)"),
             ("bias_softmax_shift", "softmax bias + shift (compiled)"),
             ("softmax_normalize", "softmax normalize (compiled)"),
         ]:

@@ -87,6 +87,112 @@ def test_relu_backward_equals_numpy(dtype):
     assert same_sign[~np.isnan(expected)].all()
 
 
+def _numpy_db(dZ):
+    """db = Σ over the columns of dZ, as backprop.linear_backward forms it."""
+    return np.add.reduce(dZ, axis=1, keepdims=True, out=np.empty((dZ.shape[0], 1), dZ.dtype))
+
+
+def _same_bits(a, b):
+    """Equal bit patterns (NaNs compared as NaN: their sign bits aside)."""
+    a, b = np.asarray(a), np.asarray(b)
+    nan = np.isnan(a)
+    if a.dtype != b.dtype or not np.array_equal(nan, np.isnan(b)):
+        return False
+    return np.array_equal(
+        a[~nan].view(f"u{a.dtype.itemsize}"), b[~nan].view(f"u{a.dtype.itemsize}")
+    )
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_row_sums_follow_numpys_pairwise_summation_for_every_width(dtype):
+    """db = Σ_columns dZ, compiled: NumPy's bits for every width 1..9000.
+
+    NumPy adds a contiguous row pairwise (8 running sums in blocks of up to 128,
+    longer rows split in halves rounded to multiples of 8); terms of mixed sign and
+    magnitude make any other order show in the last bits.
+    """
+    row_sums = ops(dtype).kernel("row_sums")
+    rng = np.random.default_rng(11)
+    big = rng.standard_normal(9000) * 10.0 ** rng.integers(-6, 7, 9000)
+    big = big.astype(dtype)
+    db = np.empty((1, 1), dtype)
+    differ = []
+    for m in range(1, 9001):
+        dZ = big[None, :m]  # one C-ordered row of m columns
+        row_sums(dZ, db)
+        if not _same_bits(db, _numpy_db(dZ)):
+            differ.append(m)
+    assert differ == []
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m", [1, 2, 7, 8, 9, 16, 127, 128, 129, 255, 256, 1000, 8191, 8193, 8999])
+def test_fused_backward_db_kernels_equal_numpy(dtype, m):
+    """relu_backward_db and subtract_db: NumPy's dZ and db (= Σ_columns dZ) bit for bit."""
+    rng = np.random.default_rng(m)
+    n = 5
+    Z = (rng.standard_normal((n, m)) * 10.0 ** rng.integers(-4, 5, (n, m))).astype(dtype)
+    dA = (rng.standard_normal((n, m)) * 10.0 ** rng.integers(-4, 5, (n, m))).astype(dtype)
+    Z[0, : min(m, 3)] = -0.0  # relu′(−0) = 0
+    dA[1] = -0.0  # a row of −0: its sum is +0, as NumPy's add.reduce (identity 0) gives
+    k = ops(dtype)
+    dZ, db = dA.copy(), np.empty((n, 1), dtype)
+    k.kernel("relu_backward_db")(dZ, Z, db)
+    want = ReLU().backward(dA, Z, np.maximum(Z, 0))
+    assert _same_bits(dZ, want)
+    assert _same_bits(db, _numpy_db(want))
+    # dZ[L] = A − Y with its db, Y column-major as a gathered batch is
+    A = rng.random((n, m)).astype(dtype)
+    Y = np.asfortranarray((rng.random((n, m)) < 0.3).astype(dtype))
+    dZ, db = np.empty((n, m), dtype), np.empty((n, 1), dtype)
+    k.kernel("subtract_db")(A, Y, dZ, db)
+    want = A - Y
+    assert _same_bits(dZ, want)
+    assert _same_bits(db, _numpy_db(want))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fused_backward_db_special_values(dtype):
+    """NaN, ±inf, ±0, huge and subnormal dA and Z: NumPy's dZ, and db where NumPy's."""
+    vals = _special(dtype)
+    dA, Z = (np.ascontiguousarray(a) for a in np.meshgrid(vals, vals, indexing="ij"))
+    with np.errstate(all="ignore"):
+        want = ReLU().backward(dA, Z, np.maximum(Z, 0))
+        want_db = _numpy_db(want)
+        dZ, db = dA.copy(), np.empty((len(vals), 1), dtype)
+        ops(dtype).kernel("relu_backward_db")(dZ, Z, db)
+    assert _same_bits(dZ, want)
+    assert _same_bits(db, want_db)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_layer_ops_choose_the_fused_kernels_once(dtype):
+    """A workspace binds ReLU to the fused kernels, softmax + CCE to the fused output step."""
+    from chainrule.activations import Sigmoid
+    from chainrule.losses import get_loss
+
+    ws = backprop.Workspace([4, 6, 3], 8, dtype)
+    o = ops(dtype)
+    acts = [ReLU(), Softmax()]
+    cce, mse = get_loss("cce"), get_loss("mse")
+    first, delta = ws.bind(acts, o, cce)
+    assert ws.bind(acts, o)[0] is first  # chosen once
+    assert ws.bind(tuple(acts), o)[0] is first  # (the same activations in a tuple)
+    assert first[0].backward_db is o.kernel("relu_backward_db")
+    assert first[1].backward_db is None
+    assert delta is o.kernel("subtract_db")
+    assert ws.bind(acts, o, mse)[1] is None  # not a canonical pair
+    assert ws.bind([Sigmoid(), Softmax()], o)[0][0].backward_db is None
+    # a layer above FUSED_DB_MAX entries keeps NumPy's product and sum (as fast there)
+    big = backprop.Workspace([4, _kernels.FUSED_DB_MAX // 64 + 1, 3], 64, dtype)
+    big_ops, big_delta = big.bind(acts, o, cce)
+    assert big_ops[0].backward_db is None
+    assert big_delta is o.kernel("subtract_db")  # (the 3 × 64 output layer is small)
+    numpy_ops, numpy_delta = ws.bind(acts, backprop.NUMPY_OPS, cce)
+    assert numpy_ops[0].backward_db is None
+    assert numpy_delta is None
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(
     "shape", [(10, 128), (2, 3), (37, 9), (300, 4), (4, 1000), (129, 2), (8, 7)]

@@ -48,9 +48,10 @@ masks everywhere.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -67,6 +68,7 @@ __all__ = [
     "CONVENTIONS",
     "Gradients",
     "LayerCache",
+    "LayerOps",
     "Ops",
     "Workspace",
     "backward",
@@ -163,6 +165,42 @@ class Workspace:
         self.dZ = [np.empty((n, m), dtype) for n in sizes]
         self.col = np.empty(m, dtype)
         self._W_tmp: dict[int, Array] = {}
+        # reused by every forward/backward given this workspace (no new objects per step)
+        self.caches = [LayerCache(A, Z, A) for Z, A in zip(self.Z, self.A, strict=True)]
+        L = len(sizes)
+        self.grads = Gradients([None] * L, [None] * L, [None] * L, [None] * (L + 1), "course")  # type: ignore[list-item]
+        self._bound: tuple[Ops, list[Activation], list[LayerOps]] | None = None
+        self._delta: tuple[Any, Loss, Any] | None = None
+
+    def bind(
+        self, activations: Sequence[Activation], ops: Ops, loss: Loss | None = None
+    ) -> tuple[list[LayerOps], Any]:
+        """Each layer's operations on these buffers, and the fused output step, chosen once.
+
+        Returns the L :class:`LayerOps` (:meth:`Ops.layer_ops`) and, given the
+        ``loss``, the output layer's fused dZ[L] = A[L] − Y with db[L]
+        (:meth:`Ops.delta_db`; None where there is none, or without ``loss``).
+        Chosen again only when ``ops``, an activation or the loss is another
+        object than at the last call.
+        """
+        bound = self._bound
+        if (
+            bound is None
+            or bound[0] is not ops
+            or (bound[1] != activations and bound[1] != list(activations))  # (a tuple too)
+        ):
+            acts = list(activations)
+            bound = self._bound = (
+                ops,
+                acts,
+                [ops.layer_ops(g, self, l) for l, g in enumerate(acts)],
+            )
+        if loss is None:
+            return bound[2], None
+        d = self._delta
+        if d is None or d[0] is not bound or d[1] is not loss:
+            d = self._delta = (bound, loss, ops.delta_db(loss, bound[1][-1], self))
+        return bound[2], d[2]
 
     def W_tmp(self, l: int, W: Array) -> Array:
         """A scratch array shaped like W[l+1] (the L2 term's (λ/m) W)."""
@@ -170,6 +208,27 @@ class Workspace:
         if tmp is None:
             tmp = self._W_tmp[l] = np.empty_like(W)
         return tmp
+
+
+class LayerOps(NamedTuple):
+    """One layer's operations for one :class:`Workspace`, chosen once by :meth:`Ops.layer_ops`.
+
+    Attributes
+    ----------
+    forward : callable (Z, b, out)
+        Z ← Z + b, then A = g(Z) written into ``out`` (Z, out of shape (n[l], m),
+        b of shape (n[l], 1)); what it returns is not used.
+    backward : callable (dA, Z, A, out) -> dZ
+        dZ = dA ⊙ g′(Z) into ``out`` (which may be ``dA``).
+    backward_db : callable (dZ, Z, db) or None
+        Where a fused kernel exists: dZ ← dZ ⊙ g′(Z) in place (dZ holding dA)
+        and db = Σ over the columns of dZ (no 1/m), written into the (n[l], 1)
+        ``db``; the same numbers as ``backward`` followed by ``np.add.reduce``.
+    """
+
+    forward: Callable[[Array, Array, Array], Any]
+    backward: Callable[[Array, Array, Array, Array | None], Array]
+    backward_db: Callable[[Array, Array, Array], Any] | None = None
 
 
 class Ops:
@@ -198,6 +257,26 @@ class Ops:
     ) -> Array:
         """dZ = dA ⊙ g′(Z) (into ``out`` when given; ``out`` may be ``dA``)."""
         return g.backward(dA, Z, A, out=out)
+
+    def layer_ops(self, g: Activation, ws: Workspace | None, l: int) -> LayerOps:
+        """Operations for layer ``l + 1`` (activation ``g``) on the buffers of ``ws``, chosen once.
+
+        These: :meth:`bias_activation` and :meth:`activation_backward` for ``g``
+        (:class:`chainrule._kernels.CompiledOps` picks its kernels here).
+        """
+        col = None if ws is None else ws.col
+        return LayerOps(
+            partial(self.bias_activation, g, col=col), partial(self.activation_backward, g)
+        )
+
+    def delta_db(self, loss: Loss, activation: Activation, ws: Workspace) -> Any:
+        """A fused output step for ``ws``: callable (A, Y, dZ, db), or None (here: None).
+
+        It writes dZ[L] = A[L] − Y (canonical pairs only) and db[L] = Σ over the
+        columns of dZ[L], the numbers of :func:`output_delta` followed by
+        ``np.add.reduce``.
+        """
+        return None
 
     def fuses_scale(self, opt: Optimizer) -> bool:
         """Whether :meth:`update` multiplies the gradient's 1/m in itself."""
@@ -264,6 +343,8 @@ def forward(
         Draws the dropout masks.
     ws : Workspace, optional
         Buffers for Z, A and the masks (of m columns); None allocates them.
+        With a workspace the returned caches are the workspace's own, filled
+        anew by each call.
     ops : Ops, default NUMPY_OPS
         Who computes Z + b and g(Z) (:class:`Ops`).
 
@@ -275,19 +356,36 @@ def forward(
     L = len(Ws)
     if not len(bs) == len(activations) == L:
         raise ValueError(f"Ws, bs and activations must have one entry per layer ({L})")
-    none = (None,) * L
-    Zs, As, A_outs = (none, none, none) if ws is None else (ws.Z, ws.A, ws.A_out)
-    col = None if ws is None else ws.col
     kps = (1.0,) * L if keep_probs is None else keep_probs
     xp, is_np = _xp.namespace(X)
-    matmul, bias_activation = xp.matmul, ops.bias_activation
-    caches: list[LayerCache] = []
+    Zs: Any  # buffers for Z[l], A[l], A_out[l] (None: allocate)
+    As: Any
+    A_outs: Any
+    if ws is None:
+        Zs = As = A_outs = (None,) * L
+        layer_ops = [ops.layer_ops(g, None, l) for l, g in enumerate(activations)]
+        caches = [LayerCache(X, X, X) for _ in range(L)]  # (every field is set below)
+    else:
+        # the workspace's buffers, operations and caches: the same objects every step
+        Zs, As, A_outs = ws.Z, ws.A, ws.A_out
+        bound = ws._bound  # (ops, activations, their LayerOps) of the last bind: reused as is
+        if bound is not None and bound[0] is ops and bound[1] == activations:
+            layer_ops = bound[2]
+        else:
+            layer_ops = ws.bind(activations, ops)[0]
+        caches = ws.caches
+    matmul = xp.matmul
     A = X
     for l in range(L):
+        cache = caches[l]
         Z = matmul(Ws[l], A, out=Zs[l])  # W[l] A[l-1]
         # Z[l] = W[l] A[l-1] + b[l];  A[l] = g(Z[l])
-        A_new = bias_activation(activations[l], Z, bs[l], As[l], col)
-        cache = LayerCache(A, Z, A_new)
+        if is_np:
+            A_new = np.empty_like(Z) if ws is None else As[l]
+            layer_ops[l].forward(Z, bs[l], A_new)
+        else:  # another library: its results are new arrays (no buffers, no compiled ops)
+            A_new = ops.bias_activation(activations[l], Z, bs[l], None, None)
+        cache.A_prev, cache.Z, cache.A, cache.D = A, Z, A_new, None
         kp = kps[l]
         if kp < 1.0:
             if rng is None:
@@ -308,7 +406,6 @@ def forward(
             D /= _xp.scalar(D, kp)
             cache.D = D
             A_new = xp.multiply(A_new, D, out=A_outs[l])
-        caches.append(cache)
         A = A_new
     return A, caches
 
@@ -329,6 +426,7 @@ def linear_backward(
     *,
     need_dA_prev: bool = True,
     out: tuple[Array | None, Array | None, Array | None] = (None, None, None),
+    sum_dZ: Array | None = None,
 ) -> tuple[Array | None, Array, Array]:
     """Backward step of Z = W A_prev + b.
 
@@ -348,6 +446,9 @@ def linear_backward(
         saves the largest matrix product of the backward pass.
     out : (dA_prev, dW, db) buffers, each optional
         Arrays of the result shapes to write into (None allocates).
+    sum_dZ : ndarray of shape (n[l], 1), optional
+        Σ_columns dZ already formed (by a fused kernel, :attr:`LayerOps.backward_db`):
+        it becomes db, multiplied by ``scale`` in place.
 
     Returns
     -------
@@ -360,9 +461,14 @@ def linear_backward(
     into = (dW_out, db_out)  # another library's results are new arrays, copied in below
     if not is_np:
         dA_out = dW_out = db_out = None
-    col_sum = np.add.reduce if is_np else xp.sum
     dW = xp.matmul(dZ, A_prev.T, out=dW_out)  # dZ A_prevᵀ
-    db = col_sum(dZ, axis=1, keepdims=True, out=db_out)  # Σ over the m columns
+    # Σ over the m columns
+    if sum_dZ is not None:
+        db = sum_dZ
+    elif is_np:
+        db = np.add.reduce(dZ, axis=1, keepdims=True, out=db_out)
+    else:
+        db = xp.sum(dZ, axis=1, keepdims=True)
     if scale != 1.0:
         s = _xp.scalar(dZ, scale)
         dW *= s
@@ -582,7 +688,8 @@ def backward(
     ws : Workspace, optional
         Buffers for dZ[l] (the one the forward pass filled); dA[l] for
         l < L is then formed in dZ[l]'s buffer and not kept (``dA`` holds
-        None there).  None allocates every array.
+        None there), and the returned Gradients is the workspace's own, filled
+        anew by each call.  None allocates every array.
     ops : Ops, default NUMPY_OPS
         Who computes dA ⊙ g′(Z) (:class:`Ops`).
     out : (dWs, dbs), optional
@@ -601,11 +708,28 @@ def backward(
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     L = len(caches)
     m = Y.shape[1]
-    scale = batch_scale(m, sample_weight)  # the 1/m of J, applied once below
+    # the 1/m of J, applied once below
+    scale = 1.0 / m if sample_weight is None else batch_scale(m, sample_weight)
+    none = (None,) * L
+    dW_out, db_out = (none, none) if out is None else out
     last = caches[-1]
-    dZ, dAL = output_delta(
-        loss, activations[-1], last.A, last.Z, Y, fused=fused, out=None if ws is None else ws.dZ[-1]
-    )
+    sum_dZ: Array | None = None  # Σ_columns dZ[l] where a fused kernel formed it
+    layer_ops, delta_db = (None, None) if ws is None else ws.bind(activations, ops, loss)
+    if (
+        delta_db is not None  # (canonical pairs only)
+        and fused is not False
+        and sample_weight is None
+        and convention == "course"
+        and db_out[-1] is not None
+    ):
+        # dZ[L] = A[L] − Y and Σ_columns dZ[L], in one pass: output_delta's numbers
+        dZ, dAL, sum_dZ = ws.dZ[-1], None, db_out[-1]  # type: ignore[union-attr]
+        delta_db(last.A, Y, dZ, sum_dZ)
+    else:
+        dZ, dAL = output_delta(
+            loss, activations[-1], last.A, last.Z, Y, fused=fused,
+            out=None if ws is None else ws.dZ[-1],
+        )  # fmt: skip
     xp, _ = _xp.namespace(dZ)
     if sample_weight is not None:
         w = xp.reshape(xp.astype(xp.asarray(sample_weight), dZ.dtype, copy=False), (1, -1))
@@ -624,16 +748,18 @@ def backward(
     else:
         # 1/m enters in linear_backward: dW = (1/m) dZ A_prevᵀ
         layer_scale = scale
-    dWs: list[Array] = [None] * L  # type: ignore[list-item]
-    dbs: list[Array] = [None] * L  # type: ignore[list-item]
-    dZs: list[Array] = [None] * L  # type: ignore[list-item]
-    dAs: list[Array | None] = [None] * (L + 1)
+    if ws is None:
+        grads = Gradients([None] * L, [None] * L, [None] * L, [None] * (L + 1), convention)  # type: ignore[list-item]
+        dZ_bufs: Sequence[Array | None] = none
+    else:
+        # the workspace's Gradients, filled anew (dA[l] for l < L is not kept: None)
+        grads = ws.grads
+        grads.convention = convention
+        dZ_bufs = ws.dZ  # dZ[l]'s buffer, which holds dA[l] first
+    grads.scale = pending
+    dWs, dbs, dZs, dAs = grads.dW, grads.db, grads.dZ, grads.dA
     dAs[L] = dAL
     l2_scale = 0.0 if l2 == 0 else l2 / (m if l2_m is None else l2_m)
-    none = (None,) * L
-    dZ_bufs = none if ws is None else ws.dZ  # dZ[l]'s buffer, which holds dA[l] first
-    dW_out, db_out = (none, none) if out is None else out
-    activation_backward = ops.activation_backward
     dA_next: Array | None = None  # W[l+1]ᵀ dZ[l+1]
     for l in range(L, 0, -1):
         cache = caches[l - 1]
@@ -645,11 +771,20 @@ def backward(
                 # inverted dropout: the same mask, the same 1/keep_prob
                 dA = xp.multiply(dA, cache.D, out=buf)
             # dZ[l] = dA[l] ⊙ g′(Z[l])
-            dZ = activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
+            if layer_ops is None:
+                dZ = ops.activation_backward(activations[l - 1], dA, cache.Z, cache.A, out=buf)
+            else:
+                lo = layer_ops[l - 1]
+                sum_dZ = db_out[l - 1]
+                if lo.backward_db is not None and dA is buf and sum_dZ is not None:
+                    lo.backward_db(dA, cache.Z, sum_dZ)  # with db[l] = Σ_columns dZ[l]
+                    dZ = dA
+                else:
+                    dZ, sum_dZ = lo.backward(dA, cache.Z, cache.A, buf), None
         W = Ws[l - 1]
         dA_prev, dW, db = linear_backward(
             dZ, cache.A_prev, W, layer_scale, need_dA_prev=l > 1 or need_dA0,
-            out=(dZ_bufs[l - 2] if l > 1 else None, dW_out[l - 1], db_out[l - 1]),
+            out=(dZ_bufs[l - 2] if l > 1 else None, dW_out[l - 1], db_out[l - 1]), sum_dZ=sum_dZ,
         )  # fmt: skip
         if l2_scale:
             tmp = None if ws is None else ws.W_tmp(l - 1, W)
@@ -659,4 +794,4 @@ def backward(
         dA_next = dA_prev
         if ws is None:
             dAs[l - 1] = dA_prev
-    return Gradients(dW=dWs, db=dbs, dZ=dZs, dA=dAs, convention=convention, scale=pending)
+    return grads

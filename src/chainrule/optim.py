@@ -121,6 +121,8 @@ class Optimizer:
     name = ""
     keep_state = False  # class defaults, for subclasses that skip __init__
     state: Any = None
+    _checked: Any = None  # the θ that advance() last checked the state against
+    _last: Any = None  # the state advance() left
 
     def __init__(self) -> None:
         self.state = None
@@ -193,10 +195,16 @@ class Optimizer:
         Starts from the zero state when the current one does not fit θ; then
         t ← t + 1.  (:meth:`step` calls it; so does a compiled update.)
         """
-        if not self.fits(theta):
-            self.init(theta)
         state = self.state
-        self.state = state = state.__class__(state.t + 1, *state[1:])  # t ← t + 1
+        if theta is not self._checked or state is not self._last:
+            # checked only for a new θ object or a state set from outside (init, reset, a
+            # NamedTuple assigned): a state this method left, for the same θ, still fits
+            if not self.fits(theta):
+                self.init(theta)
+            state = self.state
+            self._checked = theta
+        # t ← t + 1 (tuple.__new__: the NamedTuple without its Python-level __new__)
+        self.state = self._last = state = tuple.__new__(type(state), (state[0] + 1, *state[1:]))
         return state
 
     def config(self) -> dict[str, Any]:

@@ -406,6 +406,7 @@ class Trainer:
         # g = ∂J/∂θ in θ's layout: dW[l], db[l] are views of it
         self.grad = np.empty_like(net.theta) if self.is_numpy else self.xp.zeros_like(net.theta)
         self.dWs, self.dbs = net.layout.views(self.grad)
+        self.grad_views = (self.dWs, self.dbs)  # backward's ``out``
         opt.init(net.theta)
         # what every step reads, looked up once (the network does not change during a run)
         self.Ws, self.bs, self.acts = list(net.Ws), list(net.bs), list(net.activations)
@@ -488,7 +489,7 @@ class Trainer:
                 wb = None if w is None else xp.take(w, sel, axis=0)
             ws = gb = lab = None
         elif idx is None:
-            ws, gb = self.workspace(self.m)
+            ws, gb = self._ws.get(self.m) or self.workspace(self.m)
             Xb, Yb, wb, lab = X, Y, w, labels
         elif isinstance(idx, slice):
             Xb, Yb = X[:, idx], Y[:, idx]
@@ -496,7 +497,7 @@ class Trainer:
             wb = None if w is None else w[idx]
             lab = None if labels is None else labels[idx]
         else:
-            ws, gb = self.workspace(len(idx))
+            ws, gb = self._ws.get(len(idx)) or self.workspace(len(idx))
             # take(mode="clip"): idx is a permutation's slice, so nothing is clipped, and
             # NumPy skips the extra buffer that out= with mode="raise" copies through
             Xb = X[:, idx] if self.X_rows is None else self.X_rows.take(idx, 0, gb.X_rows, "clip").T
@@ -527,13 +528,24 @@ class Trainer:
                 return J, math.nan, mb, m_eff
             n_correct = self._n_correct(AL, Yb, lab, gb)
         elif record is not None:
-            self._keep(record, AL, ZL, mb)
+            # keep the batch's outputs (and its L2 weight) in the epoch record (epoch())
+            rec = self._rec or self._record()
+            if rec.ZL is not None:
+                rec.ZL[:, record] = ZL
+            if rec.AL is not None:
+                rec.AL[:, record] = AL
+            if rec.argmax is not None:
+                AL.argmax(axis=0, out=rec.argmax[record])
+            if l2:
+                # (m_b / m_L2) ‖W‖² before the update, m_L2 = l2_m or m_b (see epoch())
+                sq = sum(float(np.vdot(W, W)) for W in Ws)
+                rec.sq += sq if self.l2_m is None else sq * (mb / self.l2_m)
 
         # -- backward (course convention, no dA[0]) and the update ----------------------------
         grads = backprop.backward(
             caches, Yb, Ws, acts, net.loss,
             l2=l2, l2_m=m_l2, sample_weight=wb, need_dA0=False,
-            ws=ws, ops=ops, out=(self.dWs, self.dbs), defer_scale=self.defer_scale,
+            ws=ws, ops=ops, out=self.grad_views, defer_scale=self.defer_scale,
         )  # fmt: skip
         ops.update(self.opt, net.theta, self.grad, lr, grads.scale)  # θ ← θ − α·(update of g)
         return J, n_correct, mb, m_eff
@@ -572,22 +584,23 @@ class Trainer:
         m = self.m
         size = min(batch_size, m)  # (the last batch may be smaller)
         full = size == m
-
-        def batch(start: int) -> Index | slice | None:
-            if full:
-                return None
-            stop = min(start + size, m)  # (the array API leaves stops past the end undefined)
-            if perm is None:
-                return slice(start, stop)
-            return perm[start:stop]
-
         if not self.is_numpy and perm is not None and not full:
             perm = self.xp.asarray(perm, device=_xp.device(self.X))  # the host's shuffle
+        # (stops clamped to m: the array API leaves stops past the end undefined)
+        starts = range(0, m, size)
+        batches: list[Index | slice | None]
+        if full:
+            batches = [None]
+        elif perm is None:
+            batches = [slice(start, min(start + size, m)) for start in starts]
+        else:
+            batches = [perm[start : min(start + size, m)] for start in starts]
+
         if self.w is not None or not self.is_numpy:  # batch by batch
             tot_cost = tot_weight = tot_correct = 0.0
             n_seen = 0
-            for start in range(0, m, size):
-                J, n_ok, mb, m_eff = self.step(batch(start), lr, rng)
+            for idx in batches:
+                J, n_ok, mb, m_eff = self.step(idx, lr, rng)
                 if m_eff <= 0:
                     continue
                 if not math.isfinite(J):
@@ -600,8 +613,9 @@ class Trainer:
 
         rec = self._record()
         rec.sq = 0.0
-        for start in range(0, m, size):
-            self.step(batch(start), lr, rng, monitor=False, record=slice(start, start + size))
+        step = self.step
+        for start, idx in zip(starts, batches, strict=True):
+            step(idx, lr, rng, monitor=False, record=slice(start, start + size))
         # the targets in the epoch's order
         Y = self.Y
         if perm is not None and not full:
@@ -628,20 +642,6 @@ class Trainer:
         else:
             acc = accuracy_from_output(rec.AL, Y, self.task)
         return cost, acc
-
-    def _keep(self, record: slice, AL: Array, ZL: Array, mb: int) -> None:
-        """Keep a batch's outputs (and its L2 weight) in the epoch record."""
-        rec = self._record()
-        if rec.ZL is not None:
-            rec.ZL[:, record] = ZL
-        if rec.AL is not None:
-            rec.AL[:, record] = AL
-        if rec.argmax is not None:
-            AL.argmax(axis=0, out=rec.argmax[record])
-        if self.net.l2:
-            # (m_b / m_L2) ‖W‖² before the update, m_L2 = l2_m or m_b (see epoch())
-            sq = sum(float(np.vdot(W, W)) for W in self.Ws)
-            rec.sq += sq if self.l2_m is None else sq * (mb / self.l2_m)
 
     def _record(self) -> _Record:
         rec = self._rec
