@@ -424,6 +424,9 @@ def test_the_mnist_preset_labels_its_output_neurons_0_to_9(
         size = p.page.evaluate("(() => { const c = window.playground.inputCanvases.pixels;"
                                " return [c.width, c.height]; })()")  # fmt: skip
         assert size == [28, 28]
+        # the J readout is one box: a long number like 8.15307e-4 never breaks across lines
+        rects = "document.getElementById('j-value').getClientRects().length"
+        assert p.page.evaluate(rects) == 1
     finally:
         p.close()
 

@@ -586,8 +586,13 @@ def test_mnist_preset_is_a_subset_with_softmax(data_dir):
     means = [o["mean"] for o in maps["outputs"]]
     assert means == pytest.approx(probs.mean(axis=0), rel=1e-12)
     assert sum(means) == pytest.approx(1.0)
-    assert len(maps["mean_image"]) == 784
-    assert 0 <= min(maps["mean_image"]) and max(maps["mean_image"]) <= 255
+    assert [len(a) for a in maps["layer_means"]] == [16, 10]
+    assert maps["layer_means"][-1] == means
+    X = s.data.X_test[:, [x["index"] for x in maps["samples"]]]
+    A1 = s.net.activations[0](s.net.Ws[0] @ X + s.net.bs[0])  # relu of layer 1, 16 samples
+    assert maps["layer_means"][0] == pytest.approx(A1.mean(axis=1), rel=1e-12, abs=1e-15)
+    mean_image = np.rint(s.data.X_train.mean(axis=1) * 255.0).astype(int)  # (784,)
+    assert maps["mean_image"] == mean_image.tolist()
     for _ in range(11):
         s.step("batch")
     # on a large set the whole parts are evaluated every 10th step: only those are points

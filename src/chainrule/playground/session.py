@@ -1032,7 +1032,7 @@ class Session:
         picks = np.random.default_rng(self.config.data_seed).choice(m, min(n_samples, m), False)
         X = data.X_test[:, np.sort(picks)]
         with np.errstate(all="ignore"):
-            AL = net.forward(X)
+            AL, caches = backprop.forward(X, list(net.Ws), list(net.bs), list(net.activations))
         probs = np.vstack([1.0 - AL[0], AL[0]]) if AL.shape[0] == 1 else AL
         samples = []
         for j, k in enumerate(np.sort(picks)):
@@ -1068,6 +1068,8 @@ class Session:
             "classes": data.class_names,
             "samples": samples,
             "outputs": outputs,
+            # mean A[l] of every unit over the samples shown, l = 1..L (the output layer last)
+            "layer_means": [_floats(c.A.mean(axis=1)) for c in caches],
             "mean_image": mean_image.tolist(),
             "first_layer": units,
             "version": self.version,

@@ -433,12 +433,13 @@ function layout(state) {
   const W = net.clientWidth, H = net.clientHeight;
   const feats = featureList(state);
   const cols = state.layer_dims.length;
-  const left = 70, top = 44, node = 38;
+  const left = 70, top = 44;
   const right = outputLabels(state) ? 96 : 40; // room for the output units' class labels
-  const xs = Array.from({ length: cols }, (_, k) => left + ((W - left - right - node) * k) / Math.max(1, cols - 1));
   const rowsOf = (k) => (k === 0 ? feats.length : Math.min(state.layer_dims[k], MAX_SHOWN));
   const maxRows = Math.max(...Array.from({ length: cols }, (_, k) => rowsOf(k)));
   const gap = Math.min(48, (H - top - 10) / Math.max(1, maxRows));
+  const node = Math.max(24, Math.min(38, Math.floor(gap) - 5)); // boxes never touch
+  const xs = Array.from({ length: cols }, (_, k) => left + ((W - left - right - node) * k) / Math.max(1, cols - 1));
   const pos = [];
   for (let k = 0; k < cols; k++) {
     const n = rowsOf(k);
@@ -453,6 +454,7 @@ function buildNetwork() {
   const { pos, feats, node, xs } = layout(state);
   ui.layout = { pos, feats, node };
   const nodes = $("nodes");
+  nodes.style.setProperty("--node", `${node}px`);
   nodes.replaceChildren();
   const L = state.layer_dims.length - 1;
   // input column: the features (click to switch one on or off)
@@ -786,7 +788,8 @@ function drawImageView(maps) {
     c.setAttribute("aria-label", `${s.part} example ${s.index}, label ${classes[s.label] ?? s.label}`);
     const cap = document.createElement("div");
     const name = (k) => classes[k] ?? String(k);
-    cap.textContent = `${name(best)} ${fmt(s.probs[best], 2)} · true ${name(s.label)}`;
+    // two unbreakable parts: a long caption wraps between them, never inside one
+    cap.innerHTML = `<span>${esc(name(best))} ${fmt(s.probs[best], 2)}</span> · <span>true ${esc(name(s.label))}</span>`;
     div.append(c, cap);
     return div;
   }));
@@ -818,6 +821,20 @@ function drawImageView(maps) {
       ctx.fillRect(0, c.height - h, c.width, h);
     }
   }
+  // hidden layers 2..L-1 (no picture of their weights): each unit's mean A[l] over the
+  // samples shown, as a flat colour on the layer's diverging scale (as a 2-D set's maps)
+  (maps.layer_means || []).forEach((means, k) => {
+    const l = k + 1;
+    if (l === 1 || l === L) return;
+    let s = 1e-12;
+    for (const v of means) if (v !== null) s = Math.max(s, Math.abs(v));
+    (ui.neuronCanvases[l] || []).forEach((c, u) => {
+      const ctx = c.getContext("2d");
+      ctx.fillStyle = css(diverging(means[u] === null ? null : means[u] / s));
+      ctx.fillRect(0, 0, c.width, c.height);
+      c.title = `unit ${u} of layer ${l}: mean A[${l}] = ${fmt(means[u], 3)} over the samples shown`;
+    });
+  });
   const wbox = $("weight-images");
   // the network's first hidden layer shows each unit's weights as its picture
   const firstLayer = (ui.neuronCanvases && ui.neuronCanvases[1]) || [];
