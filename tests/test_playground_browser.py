@@ -397,3 +397,55 @@ def test_history_export_and_copy_as_command_reproduce_the_run(page: Page, tmp_pa
     assert api(page.url, "/api/command")["command"] in page.text("#share-text")
     page.page.click("#btn-copy-python")
     page.wait(lambda: "import chainrule" in page.text("#share-text"), what="the Python snippet")
+
+
+@pytest.mark.data("mnist")
+def test_the_mnist_preset_labels_its_output_neurons_0_to_9(
+    browser: Any, server: str, data_dir: Path
+) -> None:
+    images = BASE.replace("dataset=circle", "dataset=mnist").replace(
+        "hidden_layers=4,2", "hidden_layers=8"
+    )
+    p = Page(browser, server, images)
+    try:
+        p.wait(lambda: p.state()["config"]["dataset"] == "mnist", what="the mnist preset")
+        labels = p.page.locator("#nodes .olabel .oname")
+        p.wait(lambda: labels.count() == 10, what="ten output labels")
+        assert labels.all_inner_texts() == [str(d) for d in range(10)]
+        # each beside its neuron: the mean probability of its class over the samples shown,
+        # the server's numbers (it evaluates the same network: the page takes no step)
+        values = p.page.locator("#nodes .olabel .oval")
+        p.wait(lambda: all(t.strip() for t in values.all_inner_texts()), what="the means")
+        outputs = api(server, "/api/maps")["outputs"]
+        assert [o["label"] for o in outputs] == [str(d) for d in range(10)]
+        shown = [float(t) for t in values.all_inner_texts()]
+        assert shown == pytest.approx([o["mean"] for o in outputs], abs=0.006)  # 2 decimals
+        # the "784 pixels" input shows the mean training image (28 x 28), not an empty box
+        size = p.page.evaluate("(() => { const c = window.playground.inputCanvases.pixels;"
+                               " return [c.width, c.height]; })()")  # fmt: skip
+        assert size == [28, 28]
+        # the J readout is one box: a long number like 8.15307e-4 never breaks across lines
+        rects = "document.getElementById('j-value').getClientRects().length"
+        assert p.page.evaluate(rects) == 1
+    finally:
+        p.close()
+
+
+def test_a_three_class_set_labels_each_output_neuron_with_its_class_colour(
+    browser: Any, server: str
+) -> None:
+    spiral = BASE.replace("dataset=circle", "dataset=spiral&classes=3")
+    p = Page(browser, server, spiral)
+    try:
+        p.wait(lambda: p.state()["classes"] == 3, what="the 3-class spiral")
+        names = p.page.locator("#nodes .olabel .oname")
+        p.wait(lambda: names.count() == 3, what="three output labels")
+        assert names.all_inner_texts() == ["class 0", "class 1", "class 2"]
+        legend = p.page.locator("#class-legend span:not(.ring)")
+        p.wait(lambda: legend.count() == 3, what="the class legend")
+        colour = "(el) => getComputedStyle(el).getPropertyValue('--c').trim()"
+        swatches = [names.nth(k).evaluate(colour) for k in range(3)]
+        assert swatches == [legend.nth(k).evaluate(colour) for k in range(3)]
+        assert len(set(swatches)) == 3
+    finally:
+        p.close()

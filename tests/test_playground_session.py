@@ -552,6 +552,12 @@ def test_cat_preset_with_image_views(data_dir):
     k = maps["samples"][0]["index"]
     p = s.net.forward(s.data.X_test[:, [k]])[0, 0]
     assert maps["samples"][0]["probs"] == pytest.approx([1.0 - p, p], rel=1e-12)  # other m
+    # one sigmoid output unit: P(cat), its mean over the samples shown
+    (out,) = maps["outputs"]
+    assert (out["unit"], out["label"]) == (0, "cat")
+    assert out["mean"] == pytest.approx(np.mean([x["probs"][1] for x in maps["samples"]]))
+    mean_image = np.rint(s.data.X_train.mean(axis=1) * 255.0)
+    assert maps["mean_image"] == mean_image.astype(int).tolist()
     assert "catvnoncat" in s.command()["command"]
 
 
@@ -574,6 +580,19 @@ def test_mnist_preset_is_a_subset_with_softmax(data_dir):
     assert maps["shape"] == [28, 28]
     assert len(maps["samples"][0]["probs"]) == 10
     assert sum(maps["samples"][0]["probs"]) == pytest.approx(1.0)
+    # the ten softmax units, labelled 0..9, each with its mean probability over the samples
+    assert [o["label"] for o in maps["outputs"]] == [str(d) for d in range(10)]
+    probs = np.array([x["probs"] for x in maps["samples"]])  # (16, 10)
+    means = [o["mean"] for o in maps["outputs"]]
+    assert means == pytest.approx(probs.mean(axis=0), rel=1e-12)
+    assert sum(means) == pytest.approx(1.0)
+    assert [len(a) for a in maps["layer_means"]] == [16, 10]
+    assert maps["layer_means"][-1] == means
+    X = s.data.X_test[:, [x["index"] for x in maps["samples"]]]
+    A1 = s.net.activations[0](s.net.Ws[0] @ X + s.net.bs[0])  # relu of layer 1, 16 samples
+    assert maps["layer_means"][0] == pytest.approx(A1.mean(axis=1), rel=1e-12, abs=1e-15)
+    mean_image = np.rint(s.data.X_train.mean(axis=1) * 255.0).astype(int)  # (784,)
+    assert maps["mean_image"] == mean_image.tolist()
     for _ in range(11):
         s.step("batch")
     # on a large set the whole parts are evaluated every 10th step: only those are points

@@ -1032,7 +1032,7 @@ class Session:
         picks = np.random.default_rng(self.config.data_seed).choice(m, min(n_samples, m), False)
         X = data.X_test[:, np.sort(picks)]
         with np.errstate(all="ignore"):
-            AL = net.forward(X)
+            AL, caches = backprop.forward(X, list(net.Ws), list(net.bs), list(net.activations))
         probs = np.vstack([1.0 - AL[0], AL[0]]) if AL.shape[0] == 1 else AL
         samples = []
         for j, k in enumerate(np.sort(picks)):
@@ -1045,6 +1045,16 @@ class Session:
                     "probs": _floats(probs[:, j]),
                 }
             )
+        # the output units, one per class (a sigmoid unit: P(the second class)), each with its
+        # mean output over the samples shown: the page labels the output neurons with them
+        names = data.class_names
+        out_names = names[-1:] if AL.shape[0] == 1 else names[: AL.shape[0]]
+        outputs = [
+            {"unit": u, "label": out_names[u] if u < len(out_names) else str(u), "mean": mean}
+            for u, mean in enumerate(_floats(AL.mean(axis=1)))
+        ]
+        # the input: the mean training image, 0..255 like the samples
+        mean_image = np.rint(data.X_train.mean(axis=1) * 255.0).clip(0, 255).astype(int)
         W1 = net.Ws[0]
         units = []
         for u in range(min(n_units, W1.shape[0])):
@@ -1057,6 +1067,10 @@ class Session:
             "shape": list(data.image_shape),
             "classes": data.class_names,
             "samples": samples,
+            "outputs": outputs,
+            # mean A[l] of every unit over the samples shown, l = 1..L (the output layer last)
+            "layer_means": [_floats(c.A.mean(axis=1)) for c in caches],
+            "mean_image": mean_image.tolist(),
             "first_layer": units,
             "version": self.version,
         }

@@ -4,7 +4,7 @@
 import { get, post, postText, link, ApiError } from "./api.js";
 import {
   CLASS_COLOURS, LAYER_COLOURS, NEG, POS, css, diverging, lineChart, lossColour, paintGrid,
-  paintImage,
+  paintImage, towards,
 } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
@@ -409,17 +409,37 @@ function featureList(state) {
   return ui.meta.features.map((f) => ({ ...f, on: state.config.features.includes(f.name) }));
 }
 
+// The output units' classes, from the server's class names: a 2-D set's classes are
+// "class k" in the legend's colour; an image preset's are its names (mnist "0".."9", cat
+// "non-cat"/"cat"). A single sigmoid unit outputs P(the second class). null: regression.
+function outputLabels(state) {
+  if (state.task === "regression") return null;
+  const n = state.layer_dims[state.layer_dims.length - 1];
+  const names = (state.dataset && state.dataset.class_names) || [];
+  const images = isImages(state);
+  const named = images || state.config.dataset === "upload";
+  const binary = state.task === "binary";
+  const colourOf = (k) => (binary ? [NEG, POS][k] : CLASS_COLOURS[k % CLASS_COLOURS.length]);
+  const label = (k) => {
+    const name = named && names[k] !== undefined ? names[k] : `class ${k}`;
+    return { text: n === 1 ? `P(${name})` : name, colour: images ? null : colourOf(k) };
+  };
+  return n === 1 ? [label(1)] : Array.from({ length: n }, (_, k) => label(k));
+}
+
 // Node positions: column k = layer k (0 = inputs), rows centred vertically.
 function layout(state) {
   const net = $("network");
   const W = net.clientWidth, H = net.clientHeight;
   const feats = featureList(state);
   const cols = state.layer_dims.length;
-  const left = 70, right = 40, top = 44, node = 38;
-  const xs = Array.from({ length: cols }, (_, k) => left + ((W - left - right - node) * k) / Math.max(1, cols - 1));
+  const left = 70, top = 44;
+  const right = outputLabels(state) ? 96 : 40; // room for the output units' class labels
   const rowsOf = (k) => (k === 0 ? feats.length : Math.min(state.layer_dims[k], MAX_SHOWN));
   const maxRows = Math.max(...Array.from({ length: cols }, (_, k) => rowsOf(k)));
   const gap = Math.min(48, (H - top - 10) / Math.max(1, maxRows));
+  const node = Math.max(24, Math.min(38, Math.floor(gap) - 5)); // boxes never touch
+  const xs = Array.from({ length: cols }, (_, k) => left + ((W - left - right - node) * k) / Math.max(1, cols - 1));
   const pos = [];
   for (let k = 0; k < cols; k++) {
     const n = rowsOf(k);
@@ -434,6 +454,7 @@ function buildNetwork() {
   const { pos, feats, node, xs } = layout(state);
   ui.layout = { pos, feats, node };
   const nodes = $("nodes");
+  nodes.style.setProperty("--node", `${node}px`);
   nodes.replaceChildren();
   const L = state.layer_dims.length - 1;
   // input column: the features (click to switch one on or off)
@@ -517,6 +538,20 @@ function buildNetwork() {
       el.addEventListener("focus", () => showFormula({ layer: l, row: i, col: null }));
       nodes.append(el);
       canvases.push(c);
+      const labels = l === L ? outputLabels(state) : null;
+      if (labels && labels[i]) {
+        const lab = document.createElement("div");
+        lab.className = "olabel";
+        lab.dataset.unit = String(i);
+        lab.style.left = `${p.x + node + 6}px`;
+        lab.style.top = `${p.y + node / 2}px`;
+        lab.innerHTML = '<span class="oname"></span><span class="oval"></span>';
+        const name = lab.querySelector(".oname");
+        name.textContent = labels[i].text;
+        if (labels[i].colour) name.style.setProperty("--c", css(labels[i].colour));
+        else name.classList.add("plain");
+        nodes.append(lab);
+      }
     });
     ui.neuronCanvases[l] = canvases;
   }
@@ -709,12 +744,15 @@ function drawNeuronMaps(maps) {
     paintGrid(c, inp.values, (v) => diverging(v / s));
   }
   const acts = ui.state.activations;
+  const labels = outputLabels(ui.state);
   for (const nm of maps.neurons || []) {
     const canvases = ui.neuronCanvases[nm.l];
     if (!canvases || !canvases[nm.unit]) continue;
     const act = acts[nm.l - 1];
     let colourOf;
-    if (act === "sigmoid" || act === "softmax") colourOf = (v) => diverging(2 * v - 1);
+    // a softmax unit k: P(class k), white → class k's colour (its label beside it)
+    if (act === "softmax" && labels && labels[nm.unit]) colourOf = (v) => towards(labels[nm.unit].colour, v);
+    else if (act === "sigmoid" || act === "softmax") colourOf = (v) => diverging(2 * v - 1);
     else {
       let s = 1e-12;
       for (const row of nm.values) for (const v of row) if (v !== null) s = Math.max(s, Math.abs(v));
@@ -750,12 +788,54 @@ function drawImageView(maps) {
     c.setAttribute("aria-label", `${s.part} example ${s.index}, label ${classes[s.label] ?? s.label}`);
     const cap = document.createElement("div");
     const name = (k) => classes[k] ?? String(k);
-    cap.textContent = `${name(best)} ${fmt(s.probs[best], 2)} · true ${name(s.label)}`;
+    // two unbreakable parts: a long caption wraps between them, never inside one
+    cap.innerHTML = `<span>${esc(name(best))} ${fmt(s.probs[best], 2)}</span> · <span>true ${esc(name(s.label))}</span>`;
     div.append(c, cap);
     return div;
   }));
-  const wbox = $("weight-images");
   const shape = maps.shape;
+  // the input: the mean training image (the server's), beside "784 pixels"
+  const input = ui.inputCanvases && ui.inputCanvases.pixels;
+  if (input && maps.mean_image) {
+    paintImage(input, maps.mean_image, shape);
+    input.title = "the mean training image";
+  }
+  // the output units: each one's class and its mean output over the samples shown, as a
+  // number beside it and a bar in it (first layer = output layer: its weights' pictures stay)
+  const L = ui.state.layer_dims.length - 1;
+  const outs = (L > 1 && ui.neuronCanvases && ui.neuronCanvases[L]) || [];
+  for (const o of maps.outputs || []) {
+    const lab = document.querySelector(`#nodes .olabel[data-unit="${o.unit}"]`);
+    if (lab) {
+      lab.querySelector(".oname").textContent = ui.state.layer_dims[L] === 1 ? `P(${o.label})` : o.label;
+      lab.querySelector(".oval").textContent = fmt(o.mean, 2);
+      lab.title = `mean output A[${L}] of unit ${o.unit} over the ${(maps.samples || []).length} samples shown`;
+    }
+    const c = outs[o.unit];
+    if (c) {
+      const ctx = c.getContext("2d");
+      ctx.fillStyle = "#eee";
+      ctx.fillRect(0, 0, c.width, c.height);
+      ctx.fillStyle = css(POS);
+      const h = Math.round((o.mean ?? 0) * c.height);
+      ctx.fillRect(0, c.height - h, c.width, h);
+    }
+  }
+  // hidden layers 2..L-1 (no picture of their weights): each unit's mean A[l] over the
+  // samples shown, as a flat colour on the layer's diverging scale (as a 2-D set's maps)
+  (maps.layer_means || []).forEach((means, k) => {
+    const l = k + 1;
+    if (l === 1 || l === L) return;
+    let s = 1e-12;
+    for (const v of means) if (v !== null) s = Math.max(s, Math.abs(v));
+    (ui.neuronCanvases[l] || []).forEach((c, u) => {
+      const ctx = c.getContext("2d");
+      ctx.fillStyle = css(diverging(means[u] === null ? null : means[u] / s));
+      ctx.fillRect(0, 0, c.width, c.height);
+      c.title = `unit ${u} of layer ${l}: mean A[${l}] = ${fmt(means[u], 3)} over the samples shown`;
+    });
+  });
+  const wbox = $("weight-images");
   // the network's first hidden layer shows each unit's weights as its picture
   const firstLayer = (ui.neuronCanvases && ui.neuronCanvases[1]) || [];
   for (const u of maps.first_layer || []) if (firstLayer[u.unit]) paintImage(firstLayer[u.unit], u.pixels, shape);

@@ -22,6 +22,12 @@ export function diverging(v) {
   return t < 0 ? mix(WHITE, NEG, -t) : mix(WHITE, POS, t);
 }
 
+// A sequential scale from white (t = 0) to a class's colour (t = 1): a probability of that class.
+export function towards(colour, t) {
+  if (t === null || !Number.isFinite(t)) return [0, 0, 0];
+  return mix(WHITE, colour, Math.max(0, Math.min(1, t)));
+}
+
 // A sequential scale for per-example losses: small → pale yellow, large → dark red.
 export function lossColour(t) {
   const c = Math.max(0, Math.min(1, t));
