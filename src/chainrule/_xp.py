@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "NUMPY",
     "OutFree",
     "as_float_array",
     "asarray_like",
@@ -71,7 +72,8 @@ def _is_foreign(a: Any) -> bool:
 _FOREIGN: dict[type, bool] = {}
 
 
-_NUMPY = (np, True)
+NUMPY = (np, True)  # namespace()'s answer for NumPy arrays
+_NUMPY = NUMPY
 
 
 def is_numpy(a: Any) -> bool:

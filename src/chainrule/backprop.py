@@ -357,7 +357,8 @@ def forward(
     if not len(bs) == len(activations) == L:
         raise ValueError(f"Ws, bs and activations must have one entry per layer ({L})")
     kps = (1.0,) * L if keep_probs is None else keep_probs
-    xp, is_np = _xp.namespace(X)
+    # (NumPy, the training step's case, without a call: this runs every step)
+    xp, is_np = _xp.NUMPY if type(X) is np.ndarray else _xp.namespace(X)
     Zs: Any  # buffers for Z[l], A[l], A_out[l] (None: allocate)
     As: Any
     A_outs: Any
@@ -457,7 +458,8 @@ def linear_backward(
     db : ndarray of shape (n[l], 1)
     """
     dA_out, dW_out, db_out = out
-    xp, is_np = _xp.namespace(dZ)
+    # (NumPy, the training step's case, without a call: this runs every step)
+    xp, is_np = _xp.NUMPY if type(dZ) is np.ndarray else _xp.namespace(dZ)
     into = (dW_out, db_out)  # another library's results are new arrays, copied in below
     if not is_np:
         dA_out = dW_out = db_out = None
@@ -730,7 +732,8 @@ def backward(
             loss, activations[-1], last.A, last.Z, Y, fused=fused,
             out=None if ws is None else ws.dZ[-1],
         )  # fmt: skip
-    xp, _ = _xp.namespace(dZ)
+    # (NumPy, the training step's case, without a call: this runs every step)
+    xp, _ = _xp.NUMPY if type(dZ) is np.ndarray else _xp.namespace(dZ)
     if sample_weight is not None:
         w = xp.reshape(xp.astype(xp.asarray(sample_weight), dZ.dtype, copy=False), (1, -1))
         dZ *= w
