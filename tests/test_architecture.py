@@ -151,6 +151,9 @@ WITHIN = {
     ],
     "playground": [
         ["datasets"],
+        ["config", "jsonable"],
+        ["sources", "batch", "history"],
+        ["views", "exports"],
         ["session"],
         ["server"],
     ],

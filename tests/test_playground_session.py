@@ -304,33 +304,19 @@ def test_features_are_functions_of_the_points():
 
 def test_noise_split_and_seeds_of_the_2d_sets():
     for name in ds.TWO_D:
-        a = ds.make_2d(
-            name,
-            n_points=300,
-            noise=0,
-            classes=2,
-            features=["x1", "x2"],
-            train_fraction=0.7,
-            seed=1,
-        )
-        b = ds.make_2d(
-            name,
-            n_points=300,
-            noise=30,
-            classes=2,
-            features=["x1", "x2"],
-            train_fraction=0.7,
-            seed=1,
-        )
-        c = ds.make_2d(
-            name,
-            n_points=300,
-            noise=0,
-            classes=2,
-            features=["x1", "x2"],
-            train_fraction=0.7,
-            seed=1,
-        )
+
+        def make(noise: float, name: str = name) -> ds.PlaygroundData:
+            return ds.make_2d(
+                name,
+                n_points=300,
+                noise=noise,
+                classes=2,
+                features=["x1", "x2"],
+                train_fraction=0.7,
+                seed=1,
+            )
+
+        a, b, c = make(0), make(30), make(0)
         assert a.X_train.shape[1] + a.X_test.shape[1] == 300
         assert a.X_train.shape[1] == 210
         assert np.array_equal(a.X_train, c.X_train)  # same seed, same data

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chainrule.playground.session import Session, SessionError
+from chainrule.playground.config import MAX_UPLOAD_BYTES, SessionError
+from chainrule.playground.session import Session
 
 __all__ = [
     "MAX_JSON_BYTES",
@@ -50,7 +51,6 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 TOKEN_HEADER = "X-Chainrule-Token"
 COOKIE = "chainrule_playground"
 MAX_JSON_BYTES = 64 * 1024
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_DRAIN_BYTES = 64 * 1024 * 1024
 """A refused body up to this size is read and dropped, so that the client sees the 413
 (closing on a client still sending makes it see a reset instead)."""
