@@ -73,7 +73,6 @@ _FOREIGN: dict[type, bool] = {}
 
 
 NUMPY = (np, True)  # namespace()'s answer for NumPy arrays
-_NUMPY = NUMPY
 
 
 def is_numpy(a: Any) -> bool:
@@ -93,7 +92,7 @@ def namespace(*arrays: Any) -> tuple[Any, bool]:
         if type(a) is not np.ndarray and _is_foreign(a):
             break
     else:
-        return _NUMPY
+        return NUMPY
     foreign = [a for a in arrays if _is_foreign(a)]
     kind = type(foreign[0])
     if all(type(a) is kind for a in foreign):  # one array type: one namespace, looked up once

@@ -710,8 +710,7 @@ def backward(
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     L = len(caches)
     m = Y.shape[1]
-    # the 1/m of J, applied once below
-    scale = 1.0 / m if sample_weight is None else batch_scale(m, sample_weight)
+    scale = batch_scale(m, sample_weight)  # the 1/m of J, applied once below
     none = (None,) * L
     dW_out, db_out = (none, none) if out is None else out
     last = caches[-1]
